@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Package-wide settings: Swift 6 mode everywhere, and the two upcoming features that keep
+// existentials and imports honest (as Hummingbird's own Package.swift does).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "coffer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coffer", targets: ["coffer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "CofferCrypto", dependencies: ["CSodium"], swiftSettings: swiftSettings),
+        .target(name: "CofferSDK", swiftSettings: swiftSettings),
+        .target(
+            name: "CofferStorage",
+            dependencies: ["CofferSDK", "CofferCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CofferHCL", swiftSettings: swiftSettings),
+        .target(
+            name: "CofferEngines",
+            dependencies: ["CofferSDK"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CofferCore",
+            dependencies: [
+                "CofferSDK", "CofferCrypto", "CofferStorage", "CofferEngines",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "CofferCore", "CofferHCL", "CofferSDK", "CofferStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "CofferCLI", dependencies: ["CofferServer"], swiftSettings: swiftSettings),
+        .executableTarget(name: "coffer", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
+        .target(name: "CofferTesting", dependencies: ["CofferSDK", "CofferStorage"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CofferStorageTests",
+            dependencies: ["CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CofferCoreTests",
+            dependencies: ["CofferCore", "CofferEngines", "CofferSDK", "CofferStorage", "CofferTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CofferServerTests",
+            dependencies: ["CofferServer", "CofferHCL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: ["CofferTesting"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

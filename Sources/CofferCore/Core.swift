@@ -1,0 +1,174 @@
+import CofferCrypto
+import CofferSDK
+import CofferStorage
+import Logging
+import Synchronization
+
+/// Settings the core needs from the server configuration.
+public struct CoreOptions: Sendable {
+    /// System-wide default lease TTL in seconds (Vault: 32 days).
+    public var defaultLeaseTTL: Int64 = 32 * 24 * 3600
+    /// System-wide maximum lease TTL in seconds (Vault: 32 days).
+    public var maxLeaseTTL: Int64 = 32 * 24 * 3600
+    /// Seconds since 1970; tests drive it.
+    public var clock: @Sendable () -> Double
+
+    /// Creates options.
+    public init(defaultLeaseTTL: Int64? = nil, maxLeaseTTL: Int64? = nil, clock: @escaping @Sendable () -> Double) {
+        if let defaultLeaseTTL { self.defaultLeaseTTL = defaultLeaseTTL }
+        if let maxLeaseTTL { self.maxLeaseTTL = maxLeaseTTL }
+        self.clock = clock
+    }
+}
+
+/// What `sys/init` hands back: the shares and the first root token, shown once.
+public struct InitResult: Sendable {
+    /// The unseal key shares.
+    public var keys: [[UInt8]]
+    /// The initial root token.
+    public var rootToken: String
+}
+
+/// The heart of the server: seal state, the mount table and the request pipeline
+/// (token ▸ ACL ▸ audit ▸ route ▸ lease ▸ wrap ▸ audit). Transport-free: the HTTP adapter turns
+/// requests into `LogicalRequest`s and renders what comes back.
+public final class Core: Sendable {
+    /// Everything that exists only while unsealed, swapped as a whole.
+    struct Active: Sendable {
+        var router: Router
+        var tokens: TokenStore
+        var clusterID: String
+    }
+
+    let physical: any PhysicalStorage
+    let barrier: Barrier
+    let seals: SealManager
+    let registry: BackendRegistry
+    let active = Mutex<Active?>(nil)
+    let mountChanges = MountChangeQueue()
+    let logger: Logger
+    /// The configuration it was built with.
+    public let options: CoreOptions
+
+    /// Creates a sealed core over `physical`.
+    public init(physical: any PhysicalStorage, options: CoreOptions, logger: Logger, registry: BackendRegistry = .builtIn) {
+        self.physical = physical
+        let clock = options.clock
+        self.barrier = Barrier(physical: physical, clock: { UInt64(clock()) })
+        self.seals = SealManager(physical: physical, barrier: barrier)
+        self.registry = registry
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Now, from the injected clock.
+    var now: Double { options.clock() }
+
+    // MARK: Seal lifecycle
+
+    /// Seal state for `sys/seal-status`, `sys/unseal` and `sys/health`.
+    public func sealStatus() async throws -> SealStatus {
+        let config = try await seals.config()
+        let current = active.withLock { $0 }
+        return SealStatus(
+            initialized: config != nil, sealed: current == nil, threshold: config?.threshold ?? 0,
+            shares: config?.shares ?? 0, progress: await seals.progressCount, nonce: await seals.nonce,
+            storageType: physical.typeName, clusterName: "coffer-cluster", clusterID: current?.clusterID ?? ""
+        )
+    }
+
+    /// Initialises storage: a keyring, the default mounts and a root token; leaves it sealed.
+    public func initialize(shares: Int, threshold: Int, rootTokenID: String? = nil, keepUnsealed: Bool = false) async throws -> InitResult {
+        let keys = try await seals.initialize(shares: shares, threshold: threshold)
+        try await MountTable.save(MountTable.defaults(), to: barrier)
+        try await barrier.put("core/cluster", JSONWriter.encode(["id": .string(SecureRandom.uuid())]))
+        let tokens = try await TokenStore.load(barrier: barrier)
+        let root = try await tokens.createRoot(id: rootTokenID, now: now)
+        if keepUnsealed {
+            try await activate()
+        } else {
+            await seals.seal()
+        }
+        logger.info("storage initialized", metadata: ["shares": "\(shares)", "threshold": "\(threshold)"])
+        return InitResult(keys: keys, rootToken: root)
+    }
+
+    /// Offers one unseal share (hex or base64); `reset` discards the shares given so far.
+    public func unseal(key: String?, reset: Bool) async throws -> SealStatus {
+        guard try await seals.config() != nil else { throw CofferError.badRequest("Vault is not initialized") }
+        if reset {
+            await seals.resetProgress()
+            return try await sealStatus()
+        }
+        guard let key, !key.isEmpty else { throw CofferError.badRequest("'key' must be specified in request body as JSON, or 'reset' set to true") }
+        guard let share = Self.decodeShare(key) else {
+            throw CofferError.badRequest("'key' must be a valid hex or base64 string")
+        }
+        if active.withLock({ $0 == nil }), try await seals.submit(share) {
+            try await activate()
+            logger.info("vault is unsealed")
+        }
+        return try await sealStatus()
+    }
+
+    /// Seals: drops the keyring and every unsealed structure; requests get 503 until unsealed.
+    public func seal() async {
+        active.withLock { $0 = nil }
+        await seals.seal()
+        logger.info("vault is sealed")
+    }
+
+    /// Loads what the unsealed core needs, from storage.
+    private func activate() async throws {
+        let entries = try await MountTable.load(barrier) ?? MountTable.defaults()
+        let cluster = try await barrier.get("core/cluster").flatMap { try? JSONParser.parse($0).objectValue?["id"]?.stringValue } ?? ""
+        let tokens = try await TokenStore.load(barrier: barrier)
+        let router = try buildRouter(entries)
+        active.withLock { $0 = Active(router: router, tokens: tokens, clusterID: cluster) }
+    }
+
+    func buildRouter(_ entries: [MountEntry]) throws -> Router {
+        var routes = [Router.Route]()
+        for entry in entries {
+            let backend: any Backend
+            if entry.type == "system" {
+                backend = SystemBackend(core: self)
+            } else if let made = registry.make(entry.info) {
+                backend = made
+            } else {
+                logger.error("mount has an unknown type and was skipped", metadata: ["path": "\(entry.path)", "type": "\(entry.type)"])
+                continue
+            }
+            routes.append(Router.Route(entry: entry, backend: backend))
+        }
+        return Router(routes: routes)
+    }
+
+    static func decodeShare(_ text: String) -> [UInt8]? {
+        if let hex = Hex.decode(text), !hex.isEmpty { return hex }
+        return Base64.decode(text)
+    }
+
+    /// The active state, or 503 while sealed.
+    func unsealed() throws(CofferError) -> Active {
+        guard let current = active.withLock({ $0 }) else { throw CofferError.sealed }
+        return current
+    }
+
+    /// Rotates the barrier's encryption key: a new term for new writes.
+    func rotate() async throws {
+        _ = try await seals.rotate()
+    }
+
+    /// The barrier's active term and install time.
+    func keyStatus() throws -> (term: UInt32, installTime: UInt64) {
+        try barrier.keyStatus()
+    }
+}
+
+/// Serialises mount-table changes so two concurrent enables cannot both pass the overlap check.
+actor MountChangeQueue {
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await body()
+    }
+}

@@ -1,0 +1,32 @@
+import CofferSDK
+
+/// An immutable routing snapshot: mounts by longest matching prefix. Rebuilt whole when the
+/// mount table changes, so requests read it without locks.
+struct Router: Sendable {
+    struct Route: Sendable {
+        let entry: MountEntry
+        let backend: any Backend
+    }
+
+    /// Sorted longest path first, so the first prefix hit is the longest.
+    private let routes: [Route]
+
+    init(routes: [Route]) {
+        self.routes = routes.sorted { $0.entry.path.count > $1.entry.path.count }
+    }
+
+    var entries: [MountEntry] { routes.map(\.entry) }
+
+    /// The mount serving `path`, and the path relative to it. `secret` alone reaches `secret/`.
+    func route(_ path: String) -> (Route, String)? {
+        for route in routes {
+            let mount = route.entry.path
+            if path.hasPrefix(mount) { return (route, String(path.dropFirst(mount.count))) }
+            if path == mount.dropLast() { return (route, "") }
+        }
+        return nil
+    }
+
+    /// The mount at exactly `path` (with trailing slash).
+    func mount(at path: String) -> Route? { routes.first { $0.entry.path == path } }
+}

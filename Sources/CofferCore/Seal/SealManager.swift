@@ -1,0 +1,87 @@
+import CofferCrypto
+import CofferSDK
+import CofferStorage
+
+/// Serialises every seal transition (init, unseal, seal, rotate) and holds the root key while
+/// unsealed, in locked memory. Requests never wait on it: they read the core's snapshot.
+actor SealManager {
+    private let physical: any PhysicalStorage
+    let barrier: Barrier
+    private var progress = UnsealProgress()
+    private var rootKey: SecureBytes?
+
+    init(physical: any PhysicalStorage, barrier: Barrier) {
+        self.physical = physical
+        self.barrier = barrier
+    }
+
+    func config() async throws -> SealConfig? {
+        guard let bytes = try await physical.get(SealConfig.path) else { return nil }
+        guard let config = SealConfig.decode(bytes) else { throw CofferError(.internalError, "seal configuration is corrupt") }
+        return config
+    }
+
+    var progressCount: Int { progress.count }
+    var nonce: String { progress.nonce }
+
+    /// Creates the keyring and splits a fresh root key; leaves the barrier unsealed so the caller
+    /// can write the first entries, then the caller seals (or, in dev mode, keeps it open).
+    func initialize(shares: Int, threshold: Int) async throws -> [[UInt8]] {
+        guard try await config() == nil, try await !barrier.isInitialized() else {
+            throw CofferError(.alreadyInitialized, "Vault is already initialized")
+        }
+        let root = SecureBytes(randomCount: AEAD.keyLength)
+        let parts: [[UInt8]]
+        do {
+            parts = try Shamir.split(root, parts: shares, threshold: threshold)
+        } catch {
+            switch error {
+            case .invalidParameters(let message), .invalidShares(let message): throw CofferError.badRequest(message)
+            }
+        }
+        try await barrier.initialize(rootKey: root)
+        try await physical.put(SealConfig.path, SealConfig(shares: shares, threshold: threshold).encoded())
+        rootKey = root
+        return parts
+    }
+
+    /// Offers one share; true when this share completed the unseal.
+    func submit(_ share: [UInt8]) async throws -> Bool {
+        guard let config = try await config() else { throw CofferError(.badRequest, "Vault is not initialized") }
+        if !barrier.isSealed { return true }
+        let action: UnsealProgress.Action
+        do {
+            action = try progress.offer(share, threshold: config.threshold, newNonce: SecureRandom.uuid)
+        } catch {
+            switch error {
+            case .wrongLength: throw CofferError.badRequest("invalid key: the share has the wrong length")
+            case .duplicate: throw CofferError.badRequest("invalid key: this share was already provided")
+            }
+        }
+        guard case .combine(let shares) = action else { return false }
+        let candidate: SecureBytes
+        do {
+            candidate = try Shamir.combine(shares)
+        } catch {
+            throw CofferError.badRequest("invalid key: the shares could not be combined")
+        }
+        guard try await barrier.unseal(rootKey: candidate) else {
+            throw CofferError.badRequest("invalid key: the shares do not reconstruct the root key; unseal progress was reset")
+        }
+        rootKey = candidate
+        return true
+    }
+
+    func resetProgress() { progress.reset() }
+
+    func seal() {
+        barrier.seal()
+        rootKey = nil
+        progress.reset()
+    }
+
+    func rotate() async throws -> (term: UInt32, installTime: UInt64) {
+        guard let rootKey else { throw CofferError.sealed }
+        return try await barrier.rotate(rootKey: rootKey)
+    }
+}

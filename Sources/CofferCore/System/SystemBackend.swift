@@ -1,0 +1,37 @@
+import CofferSDK
+
+/// The `sys/` mount's logical paths. The pre-unseal endpoints (`init`, `seal-status`, `unseal`,
+/// `health`, `leader`) are answered by the HTTP layer directly, as Vault does, because they must
+/// work while sealed and return bare JSON.
+struct SystemBackend: Backend {
+    unowned let core: Core
+
+    var paths: [PathSpec] {
+        [
+            PathSpec("seal", help: "Seal the server", handlers: [
+                .update: { [core] _ in
+                    await core.seal()
+                    return nil
+                },
+            ]),
+            PathSpec("key-status", help: "The barrier's active key term", handlers: [
+                .read: { [core] _ in
+                    let status = try core.keyStatus()
+                    return LogicalResponse(
+                        data: [
+                            "term": .int(Int64(status.term)),
+                            "install_time": .string(Timestamp.rfc3339(Double(status.installTime))),
+                        ],
+                        mergeDataIntoEnvelope: true
+                    )
+                },
+            ]),
+            PathSpec("rotate", help: "Add a new barrier key term", handlers: [
+                .update: { [core] _ in
+                    try await core.rotate()
+                    return nil
+                },
+            ]),
+        ] + mountPaths
+    }
+}

@@ -1,0 +1,108 @@
+import CofferSDK
+
+/// One version's bookkeeping.
+struct KVVersion: Sendable, Equatable {
+    var createdTime: Double
+    var deletionTime: Double?
+    var destroyed: Bool
+
+    func json(number: Int64, customMetadata: [String: String]) -> JSONObject {
+        [
+            "created_time": .string(Timestamp.rfc3339(createdTime)),
+            "deletion_time": .string(deletionTime.map(Timestamp.rfc3339) ?? ""),
+            "destroyed": .bool(destroyed),
+            "version": .int(number),
+            "custom_metadata": customMetadata.isEmpty ? .null : .object(customMetadata.mapValues { .string($0) }),
+        ]
+    }
+}
+
+/// A secret's metadata document: its versions and per-secret settings.
+struct KVMetadata: Sendable {
+    var createdTime: Double
+    var updatedTime: Double
+    var currentVersion: Int64
+    var maxVersions: Int64
+    var casRequired: Bool
+    var deleteVersionAfter: Int64
+    var customMetadata: [String: String]
+    var versions: [Int64: KVVersion]
+
+    static func fresh(now: Double) -> KVMetadata {
+        KVMetadata(
+            createdTime: now, updatedTime: now, currentVersion: 0, maxVersions: 0, casRequired: false,
+            deleteVersionAfter: 0, customMetadata: [:], versions: [:]
+        )
+    }
+
+    static func load(_ storage: StorageView, _ path: String) async throws -> KVMetadata? {
+        guard let o = try await storage.getJSON(KVPath.metadataKey(path))?.objectValue else { return nil }
+        var versions = [Int64: KVVersion]()
+        for (key, value) in o["versions"]?.objectValue ?? [:] {
+            guard let number = Int64(key), let v = value.objectValue else { continue }
+            versions[number] = KVVersion(
+                createdTime: v["created"]?.doubleValue ?? 0, deletionTime: v["deleted"]?.doubleValue,
+                destroyed: v["destroyed"]?.boolValue ?? false
+            )
+        }
+        return KVMetadata(
+            createdTime: o["created"]?.doubleValue ?? 0, updatedTime: o["updated"]?.doubleValue ?? 0,
+            currentVersion: o["current_version"]?.intValue ?? 0, maxVersions: o["max_versions"]?.intValue ?? 0,
+            casRequired: o["cas_required"]?.boolValue ?? false, deleteVersionAfter: o["delete_version_after"]?.intValue ?? 0,
+            customMetadata: (o["custom_metadata"]?.objectValue ?? [:]).compactMapValues(\.stringValue), versions: versions
+        )
+    }
+
+    /// The stored form (times as numbers, for exact round trips).
+    func stored() -> JSONObject {
+        var versionObjects = JSONObject()
+        for (number, version) in versions {
+            var v: JSONObject = ["created": .double(version.createdTime), "destroyed": .bool(version.destroyed)]
+            if let deleted = version.deletionTime { v["deleted"] = .double(deleted) }
+            versionObjects[String(number)] = .object(v)
+        }
+        return [
+            "created": .double(createdTime), "updated": .double(updatedTime), "current_version": .int(currentVersion),
+            "max_versions": .int(maxVersions), "cas_required": .bool(casRequired),
+            "delete_version_after": .int(deleteVersionAfter),
+            "custom_metadata": .object(customMetadata.mapValues { .string($0) }), "versions": .object(versionObjects),
+        ]
+    }
+
+    /// Vault's metadata response.
+    func json() -> JSONObject {
+        var versionObjects = JSONObject()
+        for (number, version) in versions {
+            versionObjects[String(number)] = [
+                "created_time": .string(Timestamp.rfc3339(version.createdTime)),
+                "deletion_time": .string(version.deletionTime.map(Timestamp.rfc3339) ?? ""),
+                "destroyed": .bool(version.destroyed),
+            ]
+        }
+        return [
+            "cas_required": .bool(casRequired),
+            "created_time": .string(Timestamp.rfc3339(createdTime)),
+            "current_version": .int(currentVersion),
+            "custom_metadata": customMetadata.isEmpty ? .null : .object(customMetadata.mapValues { .string($0) }),
+            "delete_version_after": .string(KVDuration.format(deleteVersionAfter)),
+            "max_versions": .int(maxVersions),
+            "oldest_version": .int(versions.keys.min() ?? 0),
+            "updated_time": .string(Timestamp.rfc3339(updatedTime)),
+            "versions": .object(versionObjects),
+        ]
+    }
+
+    func effectiveMaxVersions(_ config: KVConfig) -> Int64 {
+        if maxVersions > 0 { return maxVersions }
+        return config.maxVersions > 0 ? config.maxVersions : 10
+    }
+
+    /// Drops the oldest versions beyond `limit` and returns their numbers.
+    mutating func prune(limit: Int64) -> [Int64] {
+        let ordered = versions.keys.sorted()
+        guard ordered.count > Int(limit) else { return [] }
+        let removed = Array(ordered.prefix(ordered.count - Int(limit)))
+        for number in removed { versions.removeValue(forKey: number) }
+        return removed
+    }
+}

@@ -1,0 +1,83 @@
+/// What a handler is given: the request, its checked fields, and the backend's own storage.
+public struct HandlerContext: Sendable {
+    /// The request, with a mount-relative path.
+    public var request: LogicalRequest
+    /// Fields parsed against the path's schema, path captures included.
+    public var fields: FieldData
+    /// The backend's storage view.
+    public var storage: StorageView
+    /// The mount this backend serves.
+    public var mount: MountInfo
+    /// Seconds since 1970, from the core's clock (tests drive it).
+    public var now: Double
+
+    /// Creates a context.
+    public init(request: LogicalRequest, fields: FieldData, storage: StorageView, mount: MountInfo, now: Double) {
+        self.request = request
+        self.fields = fields
+        self.storage = storage
+        self.mount = mount
+        self.now = now
+    }
+}
+
+/// The facts about its mount a backend may read.
+public struct MountInfo: Sendable, Hashable {
+    /// Where it is mounted, with a trailing slash (`secret/`).
+    public var path: String
+    /// The engine type (`kv`, `cubbyhole`, …).
+    public var type: String
+    /// The mount's options (`version` for KV).
+    public var options: [String: String]
+
+    /// Creates mount facts.
+    public init(path: String, type: String, options: [String: String] = [:]) {
+        self.path = path
+        self.type = type
+        self.options = options
+    }
+}
+
+/// A handler for one operation on one path; nil means 204 No Content.
+public typealias Handler = @Sendable (HandlerContext) async throws -> LogicalResponse?
+
+/// Says whether the addressed entry exists, so that the ACL can tell `create` from `update`.
+public typealias ExistenceCheck = @Sendable (HandlerContext) async throws -> Bool
+
+/// One route of a backend: a pattern, typed fields, and a handler per operation.
+public struct PathSpec: Sendable {
+    /// The route.
+    public var pattern: PathPattern
+    /// Declared fields.
+    public var fields: [String: FieldSpec]
+    /// Handlers by operation.
+    public var handlers: [Operation: Handler]
+    /// Create-versus-update decision for writes; without it every write is an update.
+    public var existenceCheck: ExistenceCheck?
+    /// True where any key is a valid field (KV v1, cubbyhole): no unknown-field warnings.
+    public var acceptsAnyField: Bool
+    /// One line of help.
+    public var help: String
+
+    /// Declares a route.
+    public init(
+        _ pattern: String, fields: [String: FieldSpec] = [:], acceptsAnyField: Bool = false,
+        existenceCheck: ExistenceCheck? = nil, help: String = "", handlers: [Operation: Handler]
+    ) {
+        self.pattern = PathPattern(pattern)
+        self.fields = fields
+        self.handlers = handlers
+        self.existenceCheck = existenceCheck
+        self.acceptsAnyField = acceptsAnyField
+        self.help = help
+    }
+}
+
+/// An auth method or secret engine: data the core routes to, plus its lifecycle hooks.
+public protocol Backend: Sendable {
+    /// The routes, tried in order; the first match wins.
+    var paths: [PathSpec] { get }
+}
+
+/// Makes a backend for a mount (nil when its options are unsupported); the registry maps engine type names to these.
+public typealias BackendFactory = @Sendable (MountInfo) -> (any Backend)?

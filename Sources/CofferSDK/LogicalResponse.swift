@@ -1,0 +1,36 @@
+/// A lease the response asks the core to register: dynamic secrets and anything renewable.
+public struct LeaseOptions: Sendable, Hashable {
+    /// Seconds until expiry.
+    public var ttl: Int64
+    /// Whether the holder may renew it.
+    public var renewable: Bool
+
+    /// Creates lease options.
+    public init(ttl: Int64, renewable: Bool) {
+        self.ttl = ttl
+        self.renewable = renewable
+    }
+}
+
+/// What a backend answers; the server renders it into Vault's JSON envelope.
+public struct LogicalResponse: Sendable {
+    /// The `data` object, or nil for `null`.
+    public var data: JSONObject?
+    /// A lease to register.
+    public var secret: LeaseOptions?
+    /// Warnings for the client.
+    public var warnings: [String]
+    /// For the legacy `sys/` endpoints whose data Vault also copies to the top level of the body.
+    public var mergeDataIntoEnvelope: Bool
+
+    /// Creates a response.
+    public init(data: JSONObject? = nil, secret: LeaseOptions? = nil, warnings: [String] = [], mergeDataIntoEnvelope: Bool = false) {
+        self.data = data
+        self.secret = secret
+        self.warnings = warnings
+        self.mergeDataIntoEnvelope = mergeDataIntoEnvelope
+    }
+
+    /// True when there is nothing to send: the server answers 204.
+    public var isEmpty: Bool { data == nil && secret == nil && warnings.isEmpty }
+}

@@ -1,0 +1,98 @@
+/// One change in an atomic batch.
+public enum StorageWrite: Sendable {
+    case put(String, [UInt8])
+    case delete(String)
+
+    /// The key the change touches.
+    public var key: String {
+        switch self {
+        case .put(let key, _), .delete(let key): key
+        }
+    }
+}
+
+/// A key-value store of plaintext values as backends see it; the barrier encrypts below it.
+///
+/// `list` follows Vault's convention: the immediate children of a prefix, folders with a
+/// trailing `/`.
+public protocol Storage: Sendable {
+    /// The value at `key`, or nil.
+    func get(_ key: String) async throws -> [UInt8]?
+    /// Stores `value` at `key`.
+    func put(_ key: String, _ value: [UInt8]) async throws
+    /// Removes `key`; absent keys are fine.
+    func delete(_ key: String) async throws
+    /// The immediate children below `prefix`, sorted.
+    func list(prefix: String) async throws -> [String]
+    /// Applies all writes or none of them.
+    func write(_ batch: [StorageWrite]) async throws
+}
+
+/// A backend's own slice of storage: every key is confined below `prefix`.
+public struct StorageView: Storage {
+    /// The prefix every key is placed under.
+    public let prefix: String
+    private let underlying: any Storage
+
+    /// Creates a view of `underlying` below `prefix`.
+    public init(_ underlying: any Storage, prefix: String) {
+        self.underlying = underlying
+        self.prefix = prefix
+    }
+
+    private func full(_ key: String) throws -> String {
+        // A ".." segment cannot escape here, since keys are only ever prefixed, but reject it so a
+        // path never means two things.
+        if key.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
+            throw CofferError.badRequest("invalid path: '..' segments are not allowed")
+        }
+        return prefix + key
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? { try await underlying.get(full(key)) }
+    public func put(_ key: String, _ value: [UInt8]) async throws { try await underlying.put(full(key), value) }
+    public func delete(_ key: String) async throws { try await underlying.delete(full(key)) }
+    public func list(prefix: String) async throws -> [String] { try await underlying.list(prefix: full(prefix)) }
+    public func write(_ batch: [StorageWrite]) async throws {
+        var mapped = [StorageWrite]()
+        mapped.reserveCapacity(batch.count)
+        for change in batch {
+            switch change {
+            case .put(let key, let value): mapped.append(.put(try full(key), value))
+            case .delete(let key): mapped.append(.delete(try full(key)))
+            }
+        }
+        try await underlying.write(mapped)
+    }
+
+    /// A narrower view below `sub`.
+    public func subView(_ sub: String) -> StorageView { StorageView(underlying, prefix: prefix + sub) }
+
+    /// Reads and decodes a JSON value.
+    public func getJSON(_ key: String) async throws -> JSONValue? {
+        guard let bytes = try await get(key) else { return nil }
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw CofferError(.internalError, "stored entry is corrupt")
+        }
+    }
+
+    /// Encodes and stores a JSON value.
+    public func putJSON(_ key: String, _ value: JSONValue) async throws {
+        try await put(key, JSONWriter.encode(value))
+    }
+
+    /// Every key below `prefix`, recursively, as paths relative to `prefix`.
+    public func listRecursive(prefix: String = "") async throws -> [String] {
+        var out = [String]()
+        for child in try await list(prefix: prefix) {
+            if child.hasSuffix("/") {
+                out += try await listRecursive(prefix: prefix + child).map { child + $0 }
+            } else {
+                out.append(child)
+            }
+        }
+        return out
+    }
+}

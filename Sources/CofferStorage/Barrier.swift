@@ -1,0 +1,145 @@
+import CofferCrypto
+import CofferSDK
+import Synchronization
+
+/// The encryption layer between the core and physical storage: every value is sealed with
+/// XChaCha20-Poly1305 under the keyring's active term, with its storage key as associated data,
+/// so a value copied to another key no longer opens.
+///
+/// The keyring itself is stored at `core/keyring`, sealed by the root key that Shamir's scheme
+/// splits. Values are laid out as: version byte, term (4 bytes, big-endian), nonce ‖ ciphertext ‖ tag.
+public final class Barrier: Storage {
+    /// Where the sealed keyring lives in physical storage.
+    public static let keyringPath = "core/keyring"
+    private static let version: UInt8 = 1
+
+    private let physical: any PhysicalStorage
+    private let keyring = Mutex<Keyring?>(nil)
+    private let clock: @Sendable () -> UInt64
+
+    /// Creates a sealed barrier over `physical`.
+    public init(physical: any PhysicalStorage, clock: @escaping @Sendable () -> UInt64) {
+        self.physical = physical
+        self.clock = clock
+    }
+
+    /// True once `initialize` has stored a keyring.
+    public func isInitialized() async throws -> Bool {
+        try await physical.get(Self.keyringPath) != nil
+    }
+
+    /// True while no keyring is loaded.
+    public var isSealed: Bool { keyring.withLock { $0 == nil } }
+
+    /// Creates the first keyring, sealed by `rootKey`, and leaves the barrier unsealed.
+    public func initialize(rootKey: SecureBytes) async throws {
+        guard try await !isInitialized() else { throw CofferError(.alreadyInitialized, "Vault is already initialized") }
+        let fresh = Keyring.fresh(now: clock())
+        try await persist(fresh, rootKey: rootKey)
+        keyring.withLock { $0 = fresh }
+    }
+
+    /// Opens the keyring with `rootKey`; false when the key is wrong.
+    public func unseal(rootKey: SecureBytes) async throws -> Bool {
+        guard let sealed = try await physical.get(Self.keyringPath) else {
+            throw CofferError(.notInitialized, "Vault is not initialized")
+        }
+        guard rootKey.count == AEAD.keyLength,
+            let plain = AEAD.openSecure(sealed, key: rootKey, associatedData: Array(Self.keyringPath.utf8)),
+            let loaded = Keyring.deserialize(plain)
+        else { return false }
+        keyring.withLock { $0 = loaded }
+        return true
+    }
+
+    /// Forgets the keyring; storage is unreadable until the next unseal.
+    public func seal() {
+        keyring.withLock { $0 = nil }
+    }
+
+    /// Adds a new term that encrypts from now on; older terms still decrypt. Needs the root key
+    /// to re-seal the keyring.
+    public func rotate(rootKey: SecureBytes) async throws -> (term: UInt32, installTime: UInt64) {
+        let current = try loaded()
+        let next = current.rotated(now: clock())
+        try await persist(next, rootKey: rootKey)
+        keyring.withLock { $0 = next }
+        return (next.activeTerm, next.active.installTime)
+    }
+
+    /// The active term and when it was installed.
+    public func keyStatus() throws -> (term: UInt32, installTime: UInt64) {
+        let current = try loaded()
+        return (current.activeTerm, current.active.installTime)
+    }
+
+    private func persist(_ ring: Keyring, rootKey: SecureBytes) async throws {
+        let sealed = AEAD.seal(secure: ring.serialized(), key: rootKey, associatedData: Array(Self.keyringPath.utf8))
+        try await physical.put(Self.keyringPath, sealed)
+    }
+
+    private func loaded() throws -> Keyring {
+        guard let current = keyring.withLock({ $0 }) else { throw CofferError.sealed }
+        return current
+    }
+
+    func encrypt(_ key: String, _ value: [UInt8]) throws -> [UInt8] {
+        let term = try loaded().active
+        var out = [Self.version]
+        out += Keyring.be32(term.number)
+        out += AEAD.seal(value, key: term.key, associatedData: Array(key.utf8))
+        return out
+    }
+
+    func decrypt(_ key: String, _ stored: [UInt8]) throws -> [UInt8] {
+        let ring = try loaded()
+        guard stored.count > 5, stored[0] == Self.version else {
+            throw CofferError(.internalError, "stored entry has an unknown format")
+        }
+        let number = Keyring.readBE32(stored, 1)
+        guard let term = ring.terms[number],
+            let plain = AEAD.open(stored[5...], key: term.key, associatedData: Array(key.utf8))
+        else { throw CofferError(.internalError, "stored entry failed authentication") }
+        return plain
+    }
+
+    private func checkUserKey(_ key: String) throws {
+        if key == Self.keyringPath { throw CofferError.permissionDenied }
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        try checkUserKey(key)
+        _ = try loaded()
+        guard let stored = try await physical.get(key) else { return nil }
+        return try decrypt(key, stored)
+    }
+
+    public func put(_ key: String, _ value: [UInt8]) async throws {
+        try checkUserKey(key)
+        try await physical.put(key, encrypt(key, value))
+    }
+
+    public func delete(_ key: String) async throws {
+        try checkUserKey(key)
+        _ = try loaded()
+        try await physical.delete(key)
+    }
+
+    public func list(prefix: String) async throws -> [String] {
+        _ = try loaded()
+        return try await physical.list(prefix: prefix)
+    }
+
+    public func write(_ batch: [StorageWrite]) async throws {
+        var sealed = [StorageWrite]()
+        sealed.reserveCapacity(batch.count)
+        for change in batch {
+            try checkUserKey(change.key)
+            switch change {
+            case .put(let key, let value): sealed.append(.put(key, try encrypt(key, value)))
+            case .delete(let key): sealed.append(.delete(key))
+            }
+        }
+        try await physical.write(sealed)
+    }
+}
