@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -31,7 +32,7 @@ let package = Package(
             dependencies: ["CofferSDK", "CofferCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CofferHCL", swiftSettings: swiftSettings),
+        .target(name: "CofferHCL", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
         .target(
             name: "CofferEngines",
             dependencies: ["CofferSDK"],
@@ -51,14 +52,16 @@ let package = Package(
                 "CofferCore", "CofferHCL", "CofferSDK", "CofferStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CofferCLI", dependencies: ["CofferServer"], swiftSettings: swiftSettings),
+        .target(name: "CofferCLI", dependencies: ["CofferServer", "CofferCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "coffer", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
         .target(name: "CofferTesting", dependencies: ["CofferSDK", "CofferStorage"], swiftSettings: swiftSettings),
 

@@ -1,1 +1,5 @@
-print("coffer")
+import CofferCLI
+import Foundation
+
+let code = await CLI.main(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+exit(code)

@@ -1,0 +1,77 @@
+/// Flag parsing with the rules of Go's `flag` package, which Vault's CLI follows: `-name` and
+/// `--name` are the same, values come as `-name=value` or `-name value`, booleans only take
+/// `=value`, and parsing stops at the first argument that is not a flag (or after `--`).
+///
+/// Hand-written because swift-argument-parser's conventions differ on exactly these points, and
+/// commands copied from Vault's docs rely on them.
+struct GoFlags {
+    /// What a flag takes.
+    enum Kind {
+        case bool
+        case string
+        /// May be given several times (`-policy=a -policy=b`).
+        case repeated
+    }
+
+    /// A parse failure, worded as Go's flag package words it.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private let kinds: [String: Kind]
+    private(set) var values: [String: [String]] = [:]
+    private(set) var positional: [String] = []
+
+    init(_ kinds: [String: Kind]) {
+        self.kinds = kinds
+    }
+
+    mutating func parse(_ arguments: [String]) throws(Failure) {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                positional += arguments[(index + 1)...]
+                return
+            }
+            guard argument.hasPrefix("-"), argument != "-" else {
+                positional += arguments[index...]
+                return
+            }
+            var name = Substring(argument.dropFirst(argument.hasPrefix("--") ? 2 : 1))
+            var inlineValue: String?
+            if let equals = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: equals)...])
+                name = name[..<equals]
+            }
+            let key = String(name)
+            guard let kind = kinds[key] else { throw Failure(description: "flag provided but not defined: -\(key)") }
+            switch kind {
+            case .bool:
+                let text = inlineValue ?? "true"
+                guard ["true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False"].contains(text) else {
+                    throw Failure(description: "invalid boolean value \"\(text)\" for -\(key)")
+                }
+                values[key, default: []].append(["true", "1", "t", "TRUE", "True"].contains(text) ? "true" : "false")
+            case .string, .repeated:
+                if let inlineValue {
+                    values[key, default: []].append(inlineValue)
+                } else {
+                    guard index + 1 < arguments.count else { throw Failure(description: "flag needs an argument: -\(key)") }
+                    index += 1
+                    values[key, default: []].append(arguments[index])
+                }
+            }
+            index += 1
+        }
+    }
+
+    /// The last value given for `name`.
+    func string(_ name: String) -> String? { values[name]?.last }
+    /// Every value given for `name`.
+    func strings(_ name: String) -> [String] { values[name] ?? [] }
+    /// True when the boolean flag was set to true.
+    func bool(_ name: String) -> Bool { values[name]?.last == "true" }
+    /// True when given at all.
+    func has(_ name: String) -> Bool { values[name] != nil }
+}

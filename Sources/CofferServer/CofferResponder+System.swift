@@ -1,0 +1,105 @@
+import CofferCore
+import CofferCrypto
+import CofferSDK
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The `sys/` endpoints that work while sealed and answer with bare JSON, as Vault's HTTP layer
+/// handles them outside the logical router.
+extension CofferResponder {
+    func rawSystemEndpoint(path: String, request: Request, query: [String: String]) async throws -> Response? {
+        switch path {
+        case "sys/init": return try await initEndpoint(request)
+        case "sys/seal-status":
+            try Self.allow(request, [.get])
+            return ResponseRenderer.json(try await core.sealStatus().json())
+        case "sys/unseal": return try await unsealEndpoint(request)
+        case "sys/health": return try await healthEndpoint(request, query: query)
+        case "sys/leader": return try await leaderEndpoint(request)
+        default: return nil
+        }
+    }
+
+    private static func allow(_ request: Request, _ methods: [HTTPRequest.Method]) throws {
+        guard methods.contains(request.method) else { throw CofferError.unsupportedOperation }
+    }
+
+    private func initEndpoint(_ request: Request) async throws -> Response {
+        if request.method == .get {
+            return ResponseRenderer.json(["initialized": .bool(try await core.sealStatus().initialized)])
+        }
+        try Self.allow(request, [.put, .post])
+        let body = try await Self.decodeBody(request)
+        for unsupported in ["pgp_keys", "root_token_pgp_key"] where body[unsupported].map({ !$0.isNull }) == true {
+            throw CofferError.badRequest("\(unsupported) is not supported by coffer")
+        }
+        let shares = try FieldData.coerce(body["secret_shares"] ?? .null, to: .int, field: "secret_shares").intValue ?? 0
+        let threshold = try FieldData.coerce(body["secret_threshold"] ?? .null, to: .int, field: "secret_threshold").intValue ?? 0
+        guard shares >= 1, threshold >= 1 else {
+            throw CofferError.badRequest("invalid seal configuration: secret_shares and secret_threshold must both be at least 1")
+        }
+        let result = try await core.initialize(shares: Int(shares), threshold: Int(threshold))
+        return ResponseRenderer.json([
+            "keys": .strings(result.keys.map { Hex.encode($0) }),
+            "keys_base64": .strings(result.keys.map { Base64.encode($0) }),
+            "root_token": .string(result.rootToken),
+        ])
+    }
+
+    private func unsealEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.put, .post])
+        let body = try await Self.decodeBody(request)
+        let reset = try FieldData.coerce(body["reset"] ?? false, to: .bool, field: "reset").boolValue ?? false
+        let key = try body["key"].map { try FieldData.coerce($0, to: .string, field: "key") }?.stringValue
+        let status = try await core.unseal(key: key, reset: reset)
+        return ResponseRenderer.json(status.json())
+    }
+
+    private func healthEndpoint(_ request: Request, query: [String: String]) async throws -> Response {
+        try Self.allow(request, [.get, .head])
+        let status = try await core.sealStatus()
+        func code(_ name: String, _ fallback: Int) -> Int {
+            query[name].flatMap(Int.init) ?? fallback
+        }
+        let statusCode: Int
+        if !status.initialized {
+            statusCode = code("uninitcode", 501)
+        } else if status.sealed {
+            statusCode = code("sealedcode", 503)
+        } else {
+            // A single node is always the active one; standbys (429) come with HA storage.
+            statusCode = code("activecode", 200)
+        }
+        let body: JSONValue = [
+            "initialized": .bool(status.initialized),
+            "sealed": .bool(status.sealed),
+            "standby": false,
+            "performance_standby": false,
+            "replication_performance_mode": "disabled",
+            "replication_dr_mode": "disabled",
+            "server_time_utc": .int(Int64(core.options.clock())),
+            "version": .string(CofferVersion.vaultCompatible),
+            "cluster_name": .string(status.sealed ? "" : status.clusterName),
+            "cluster_id": .string(status.clusterID),
+        ]
+        var response = ResponseRenderer.json(body, status: HTTPResponse.Status(code: statusCode))
+        if request.method == .head { response.body = ResponseBody() }
+        return response
+    }
+
+    private func leaderEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.get])
+        let status = try await core.sealStatus()
+        guard !status.sealed else { throw CofferError.sealed }
+        return ResponseRenderer.json([
+            "ha_enabled": false,
+            "is_self": false,
+            "active_time": "0001-01-01T00:00:00Z",
+            "leader_address": "",
+            "leader_cluster_address": "",
+            "performance_standby": false,
+            "performance_standby_last_remote_wal": 0,
+        ])
+    }
+}

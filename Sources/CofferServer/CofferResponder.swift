@@ -1,0 +1,122 @@
+import CofferCore
+import CofferCrypto
+import CofferSDK
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Turns every `/v1/…` HTTP request into a `LogicalRequest` for the core, and renders the answer
+/// as Vault does. One responder, no router: every method (including `LIST`) and path arrives here.
+struct CofferResponder: HTTPResponder {
+    typealias Context = CofferRequestContext
+
+    /// Vault's default `max_request_size`.
+    static let maxBodySize = 32 * 1024 * 1024
+
+    let core: Core
+    let logger: Logger
+    let tls: Bool
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let requestID = SecureRandom.uuid()
+        do {
+            return try await dispatch(request, context: context, requestID: requestID)
+        } catch let error as CofferError {
+            if error.code == .internalError {
+                logger.error("request failed", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            }
+            return ResponseRenderer.error(error, requestID: requestID)
+        } catch {
+            // Anything that is not a CofferError is a fault: log its type, answer generically.
+            logger.error("request failed", metadata: ["request_id": "\(requestID)", "error_type": "\(type(of: error))"])
+            return ResponseRenderer.error(.internalError, requestID: requestID)
+        }
+    }
+
+    private func dispatch(_ request: Request, context: Context, requestID: String) async throws -> Response {
+        let rawPath = request.uri.path
+        guard rawPath.hasPrefix("/v1/") else { throw CofferError(.notFound, []) }
+        let path = String(rawPath.dropFirst(4)).removingPercentEncoding ?? String(rawPath.dropFirst(4))
+        var query = [String: String]()
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+
+        if let raw = try await rawSystemEndpoint(path: path, request: request, query: query) {
+            return raw
+        }
+
+        let operation: CofferSDK.Operation
+        switch request.method {
+        case .get: operation = query["list"].map { ["true", "1"].contains($0) } == true ? .list : .read
+        case .post, .put: operation = .update
+        case .delete: operation = .delete
+        case .patch: operation = .patch
+        case HTTPRequest.Method("LIST")!, HTTPRequest.Method("LINK")!: operation = .list  // see ListMethodRewriter
+        default: throw CofferError.unsupportedOperation
+        }
+
+        var data = JSONObject()
+        switch operation {
+        case .update, .patch, .create:
+            data = try await Self.decodeBody(request)
+        default:
+            for (key, value) in query where key != "list" { data[key] = .string(value) }
+        }
+
+        var logical = LogicalRequest(id: requestID, operation: operation, path: path, data: data)
+        logical.clientToken = Self.token(from: request.headers)
+        logical.connection = ConnectionInfo(
+            remoteAddress: context.remoteAddress?.ipAddress ?? "", remotePort: context.remoteAddress?.port ?? 0, tls: tls
+        )
+        if let wrap = request.headers[HTTPField.Name("X-Vault-Wrap-TTL")!] {
+            guard let seconds = DurationParser.seconds(wrap), seconds > 0 else {
+                throw CofferError.badRequest("invalid X-Vault-Wrap-TTL header: expected seconds or a duration such as \"5m\"")
+            }
+            logical.wrapTTL = seconds
+        }
+
+        let response = try await core.handle(logical)
+        if response.isEmpty {
+            // Vault answers an empty read or list with 404 and an empty error list.
+            if operation == .read || operation == .list { throw CofferError(.notFound, []) }
+            return ResponseRenderer.noContent()
+        }
+        let body = ResponseRenderer.envelope(response, requestID: requestID, mountType: core.mountType(for: path))
+        return ResponseRenderer.json(.object(body))
+    }
+
+    /// The client token from `X-Vault-Token`, or `Authorization: Bearer`.
+    static func token(from headers: HTTPFields) -> String? {
+        if let token = headers[HTTPField.Name("X-Vault-Token")!], !token.isEmpty { return token }
+        if let authorization = headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
+    /// Reads a JSON object body, refusing more than 32 MiB before reading it whole.
+    static func decodeBody(_ request: Request) async throws -> JSONObject {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
+            throw CofferError(.payloadTooLarge, "http: request body too large")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodySize)
+        } catch {
+            throw CofferError(.payloadTooLarge, "http: request body too large")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw CofferError.badRequest("failed to parse JSON input: \(error.description)")
+        }
+        guard case .object(let object) = value else {
+            throw CofferError.badRequest("failed to parse JSON input: the body must be a JSON object")
+        }
+        return object
+    }
+}
