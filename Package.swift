@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(name: "CofferCLI", dependencies: ["CofferServer", "CofferCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "coffer", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
-        .target(name: "CofferTesting", dependencies: ["CofferSDK", "CofferStorage"], swiftSettings: swiftSettings),
+        .target(name: "CofferTesting", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL"], swiftSettings: swiftSettings),

@@ -16,13 +16,9 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
         guard let pointer = sodium_malloc(count) else { fatalError("sodium_malloc failed") }
         self.pointer = pointer
         self.count = count
-        do {
-            try fill(UnsafeMutableRawBufferPointer(start: pointer, count: count))
-        } catch {
-            sodium_memzero(pointer, count)
-            sodium_free(pointer)
-            throw error
-        }
+        // If `fill` throws, the fully initialised object is released and `deinit` zeroes and
+        // frees the buffer, so nothing is freed here.
+        try fill(UnsafeMutableRawBufferPointer(start: pointer, count: count))
         sodium_mprotect_readonly(pointer)
     }
 

@@ -1,0 +1,56 @@
+import CofferSDK
+import Testing
+
+@Suite("SDK building blocks")
+struct SDKTests {
+    @Test("path patterns capture segments and the rest")
+    func patterns() {
+        let role = PathPattern("role/:name/secret-id")
+        #expect(role.match("role/ci/secret-id") == ["name": "ci"])
+        #expect(role.match("role//secret-id") == nil)
+        #expect(role.match("role/ci/secret-id/x") == nil)
+        let data = PathPattern("data/*path")
+        #expect(data.match("data/a/b/c") == ["path": "a/b/c"])
+        #expect(data.match("data") == ["path": ""])
+        #expect(data.match("database") == nil)
+        #expect(PathPattern("config").match("config") == [:])
+    }
+
+    @Test("durations follow Vault's parser", arguments: [
+        ("90", Int64(90)), ("90s", 90), ("1h30m", 5400), ("1.5h", 5400), ("500ms", 0), ("7d", 604_800), ("0", 0), ("", 0),
+    ])
+    func durations(text: String, seconds: Int64) {
+        #expect(DurationParser.seconds(text) == seconds)
+    }
+
+    @Test("bad durations are refused", arguments: ["abc", "-5", "5x", "h"])
+    func badDurations(text: String) {
+        #expect(DurationParser.seconds(text) == nil)
+    }
+
+    @Test("field coercions follow Vault's framework")
+    func coercions() throws {
+        #expect(try FieldData.coerce("true", to: .bool, field: "f") == .bool(true))
+        #expect(try FieldData.coerce(1, to: .bool, field: "f") == .bool(true))
+        #expect(try FieldData.coerce("42", to: .int, field: "f") == .int(42))
+        #expect(try FieldData.coerce("1h", to: .duration, field: "f") == .int(3600))
+        #expect(try FieldData.coerce("a, b,c", to: .commaStringList, field: "f") == ["a", "b", "c"])
+        #expect(try FieldData.coerce("k=v,x=y", to: .keyValuePairs, field: "f") == ["k": "v", "x": "y"])
+        #expect(throws: CofferError.self) { try FieldData.coerce("maybe", to: .bool, field: "f") }
+        #expect(throws: CofferError.self) { try FieldData.coerce(["a"], to: .int, field: "f") }
+        let fields = try FieldData(raw: ["ttl": "1m", "extra": 1], captures: ["name": "r"], schema: ["ttl": FieldSpec(.duration), "max": FieldSpec(.int, default: 5)])
+        #expect(fields.seconds("ttl") == 60 && fields.int("max") == 5 && fields.string("name") == "r" && fields.unknown == ["extra"])
+        #expect(throws: CofferError.self) { try FieldData(raw: [:], captures: [:], schema: ["need": FieldSpec(.string, required: true)]) }
+    }
+
+    @Test("JSON round-trips with sorted keys and exact integers")
+    func json() throws {
+        let text = #"{"b":[1,2.5,"x\n\"",true,null],"a":{"z":-9007199254740993}}"#
+        let value = try JSONParser.parse(text)
+        #expect(JSONWriter.string(value) == #"{"a":{"z":-9007199254740993},"b":[1,2.5,"x\n\"",true,null]}"#)
+        #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
+        for bad in ["{", "[1,]", "{\"a\" 1}", "01", "\"\u{01}\"", "nul", "1 2", String(repeating: "[", count: 300)] {
+            #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(bad) }
+        }
+    }
+}

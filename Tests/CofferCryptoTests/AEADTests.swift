@@ -1,0 +1,73 @@
+@testable import CofferCrypto
+import Testing
+
+@Suite("AEAD, digests and encodings")
+struct AEADTests {
+    @Test("sealed data opens with the same key and associated data only")
+    func roundTripAndBinding() {
+        let key = SecureBytes(randomCount: AEAD.keyLength)
+        let other = SecureBytes(randomCount: AEAD.keyLength)
+        let message = Array("top secret".utf8)
+        let sealed = AEAD.seal(message, key: key, associatedData: Array("a".utf8))
+        #expect(AEAD.open(sealed, key: key, associatedData: Array("a".utf8)) == message)
+        #expect(AEAD.open(sealed, key: key, associatedData: Array("b".utf8)) == nil)
+        #expect(AEAD.open(sealed, key: other, associatedData: Array("a".utf8)) == nil)
+        var tampered = sealed
+        tampered[tampered.count - 1] ^= 1
+        #expect(AEAD.open(tampered, key: key, associatedData: Array("a".utf8)) == nil)
+        #expect(AEAD.open(Array(sealed.prefix(10)), key: key, associatedData: []) == nil)
+        #expect(!sealed.contains(subsequence: message))
+    }
+
+    @Test("secure sealing round-trips into locked memory")
+    func secureRoundTrip() {
+        let key = SecureBytes(randomCount: AEAD.keyLength)
+        let secret = SecureBytes(randomCount: 64)
+        let sealed = AEAD.seal(secure: secret, key: key, associatedData: [1, 2])
+        #expect(AEAD.openSecure(sealed, key: key, associatedData: [1, 2])?.constantTimeEquals(secret) == true)
+        #expect(AEAD.openSecure(sealed, key: key, associatedData: [1]) == nil)
+    }
+
+    @Test("descriptions never show key material")
+    func redacted() {
+        let key = SecureBytes(copying: Array("abcdefgh".utf8))
+        #expect(!"\(key)".contains("abcdefgh"))
+    }
+
+    @Test("hex and base64 round-trip and refuse junk")
+    func encodings() {
+        let bytes: [UInt8] = [0, 1, 0xAB, 0xFF]
+        #expect(Hex.encode(bytes) == "0001abff")
+        #expect(Hex.decode("0001ABff") == bytes)
+        #expect(Hex.decode("abc") == nil)
+        #expect(Hex.decode("zz") == nil)
+        #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        #expect(Base64.decode("!!!") == nil)
+    }
+
+    @Test("HMAC-SHA256 matches RFC 4231 test case 2")
+    func hmacVector() {
+        let key = SecureBytes(copying: Array("Jefe".utf8))
+        let mac = Digest.hmacSHA256(key: key, Array("what do ya want for nothing?".utf8))
+        #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test("random ids have the expected shapes")
+    func randomShapes() {
+        let uuid = SecureRandom.uuid()
+        #expect(uuid.count == 36 && uuid.split(separator: "-").count == 5)
+        let token = SecureRandom.base62String(length: 24)
+        #expect(token.count == 24 && token.allSatisfy { $0.isLetter || $0.isNumber })
+        #expect(SecureRandom.base62String(length: 24) != token)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func contains(subsequence: [UInt8]) -> Bool {
+        guard subsequence.count <= count else { return false }
+        for start in 0...(count - subsequence.count) where Array(self[start..<(start + subsequence.count)]) == subsequence {
+            return true
+        }
+        return false
+    }
+}

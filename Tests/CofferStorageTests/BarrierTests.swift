@@ -1,0 +1,99 @@
+import CofferCrypto
+import CofferSDK
+@testable import CofferStorage
+import Foundation
+import Testing
+
+@Suite("Barrier and physical storage")
+struct BarrierTests {
+    static func tempPath() -> String {
+        NSTemporaryDirectory() + "coffer-test-\(UUID().uuidString).db"
+    }
+
+    @Test("values are sealed, bound to their key, and readable after a rotation")
+    func sealedValues() async throws {
+        let physical = InMemoryStorage()
+        let barrier = Barrier(physical: physical, clock: { 1_700_000_000 })
+        let root = SecureBytes(randomCount: AEAD.keyLength)
+        try await barrier.initialize(rootKey: root)
+        try await barrier.put("a", Array("plaintext-alpha".utf8))
+        #expect(try await barrier.get("a") == Array("plaintext-alpha".utf8))
+        for value in physical.allValues() {
+            #expect(!String(decoding: value, as: UTF8.self).contains("plaintext-alpha"))
+        }
+
+        // Swapping ciphertexts between keys is detected: the key is associated data.
+        try await barrier.put("b", Array("plaintext-beta".utf8))
+        let sealedA = try #require(try await physical.get("a"))
+        try await physical.put("b", sealedA)
+        await #expect(throws: CofferError.self) { try await barrier.get("b") }
+
+        let rotated = try await barrier.rotate(rootKey: root)
+        #expect(rotated.term == 2)
+        try await barrier.put("c", Array("after-rotation".utf8))
+        #expect(try await barrier.get("a") == Array("plaintext-alpha".utf8))
+        #expect(try await barrier.get("c") == Array("after-rotation".utf8))
+
+        barrier.seal()
+        await #expect(throws: CofferError.self) { try await barrier.get("a") }
+        #expect(try await !barrier.unseal(rootKey: SecureBytes(randomCount: AEAD.keyLength)))
+        #expect(try await barrier.unseal(rootKey: root))
+        #expect(try await barrier.get("a") == Array("plaintext-alpha".utf8))
+        #expect(try await barrier.get("c") == Array("after-rotation".utf8))
+        #expect(try barrier.keyStatus().term == 2)
+    }
+
+    @Test("the keyring cannot be read or overwritten through the barrier")
+    func keyringProtected() async throws {
+        let barrier = Barrier(physical: InMemoryStorage(), clock: { 0 })
+        try await barrier.initialize(rootKey: SecureBytes(randomCount: AEAD.keyLength))
+        await #expect(throws: CofferError.self) { try await barrier.get(Barrier.keyringPath) }
+        await #expect(throws: CofferError.self) { try await barrier.put(Barrier.keyringPath, [1]) }
+        await #expect(throws: CofferError.self) { try await barrier.initialize(rootKey: SecureBytes(randomCount: AEAD.keyLength)) }
+    }
+
+    @Test("listing returns immediate children, folders with a slash", arguments: ["inmem", "sqlite"])
+    func listing(kind: String) async throws {
+        let path = Self.tempPath()
+        let store: any PhysicalStorage = kind == "inmem" ? InMemoryStorage() : try SQLiteStorage(path: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await store.write([
+            .put("x/a", [1]), .put("x/b/c", [2]), .put("x/b/d", [3]), .put("x/e", [4]), .put("y/z", [5]), .put("x", [6]),
+        ])
+        #expect(try await store.list(prefix: "x/") == ["a", "b/", "e"])
+        #expect(try await store.list(prefix: "x/b/") == ["c", "d"])
+        #expect(try await store.list(prefix: "") == ["x", "x/", "y/"])
+        #expect(try await store.list(prefix: "nothing/") == [])
+        try await store.write([.delete("x/a"), .put("x/e", [9])])
+        #expect(try await store.get("x/a") == nil)
+        #expect(try await store.get("x/e") == [9])
+        try await store.close()
+    }
+
+    @Test("SQLite keeps data across reopen and never holds plaintext")
+    func sqliteDurability() async throws {
+        let path = Self.tempPath()
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let root = SecureBytes(randomCount: AEAD.keyLength)
+        do {
+            let store = try SQLiteStorage(path: path)
+            let barrier = Barrier(physical: store, clock: { 0 })
+            try await barrier.initialize(rootKey: root)
+            try await barrier.put("secret/one", Array("very-distinctive-plaintext".utf8))
+            try await store.close()
+        }
+        for suffix in ["", "-wal"] {
+            if let bytes = FileManager.default.contents(atPath: path + suffix) {
+                #expect(!String(decoding: bytes, as: UTF8.self).contains("very-distinctive-plaintext"))
+            }
+        }
+        let reopened = try SQLiteStorage(path: path)
+        let barrier = Barrier(physical: reopened, clock: { 0 })
+        #expect(try await barrier.isInitialized())
+        #expect(try await barrier.unseal(rootKey: root))
+        #expect(try await barrier.get("secret/one") == Array("very-distinctive-plaintext".utf8))
+        try await reopened.close()
+    }
+}
