@@ -79,10 +79,15 @@ let package = Package(
         ),
         .testTarget(
             name: "CofferServerTests",
-            dependencies: ["CofferServer", "CofferHCL"],
+            dependencies: [
+                "CofferServer", "CofferHCL",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["CofferTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferCLITests", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["CofferTesting", "CofferSDK"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -130,11 +130,16 @@ struct ConfigDecoder {
             }
             return [(item.labels[0], body, item)]
         }
-        guard case .object(let outer) = item.value else { throw fail(item, "\(item.key) must be a block") }
+        // JSON spells a block as {"type": {…}}, or a list of those for repeated stanzas.
+        let outers: [HCLValue]
+        if case .list(let elements) = item.value { outers = elements } else { outers = [item.value] }
         var out = [(String, HCLBody, HCLItem)]()
-        for inner in outer.items {
-            guard case .object(let body) = inner.value else { throw fail(inner, "\(item.key) \"\(inner.key)\" must be an object") }
-            out.append((inner.key, body, inner))
+        for outer in outers {
+            guard case .object(let body) = outer else { throw fail(item, "\(item.key) must be a block") }
+            for inner in body.items {
+                guard case .object(let innerBody) = inner.value else { throw fail(inner, "\(item.key) \"\(inner.key)\" must be an object") }
+                out.append((inner.key, innerBody, inner))
+            }
         }
         return out
     }
