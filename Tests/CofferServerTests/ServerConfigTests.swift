@@ -1,4 +1,5 @@
 @testable import CofferServer
+import Foundation
 import Testing
 
 @Suite("Server configuration")
@@ -80,5 +81,19 @@ struct ServerConfigTests {
         #expect(HostPort.parse(":8200") == HostPort(host: "0.0.0.0", port: 8200))
         #expect(HostPort.parse("localhost") == nil)
         #expect(HostPort.parse("h:99999") == nil)
+    }
+}
+
+@Suite("Shipped example configurations")
+struct ExampleConfigTests {
+    static let configDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config")
+
+    @Test("every file in config/ loads", arguments: ["coffer.hcl", "coffer.json", "tls.hcl"])
+    func loads(name: String) throws {
+        let config = try ServerConfig.load(path: Self.configDirectory.appendingPathComponent(name).path)
+        #expect(config.storage == .sqlite(path: "coffer.db"))
+        #expect(!config.listeners.isEmpty)
     }
 }
