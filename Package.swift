@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "CofferCore",
             dependencies: [
-                "CofferSDK", "CofferCrypto", "CofferStorage", "CofferEngines",
+                "CofferSDK", "CofferCrypto", "CofferStorage", "CofferEngines", "CofferHCL",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

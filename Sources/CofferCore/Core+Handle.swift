@@ -1,23 +1,28 @@
 import CofferSDK
 
 extension Core {
-    /// Runs one request through the pipeline and returns the backend's answer, or throws a
-    /// `CofferError` (anything else is a fault, which the server reports as a generic 500).
+    /// Runs one request through the pipeline — route, token, ACL, handler, token issuance — and
+    /// returns the backend's answer, or throws a `CofferError` (anything else is a fault, which
+    /// the server reports as a generic 500).
     public func handle(_ incoming: LogicalRequest) async throws -> LogicalResponse {
         let state = try unsealed()
         var request = incoming
 
-        // Token: until the token store lands, only stored (root) tokens authenticate.
-        guard let raw = request.clientToken, !raw.isEmpty, let token = try await state.tokens.lookup(raw) else {
-            throw CofferError.permissionDenied
-        }
-        request.token = token
-
-        // Route by the longest mount prefix.
         guard let (route, relative) = state.router.route(request.path) else {
+            // Without a valid token the caller learns nothing about what is mounted.
+            _ = try await resolveToken(request, state: state, optional: false)
             throw CofferError(.notFound, "no handler for route \"\(request.path)\". route entry not found.")
         }
+        let special = route.backend.specialPaths
+        let unauthenticated = SpecialPaths.matches(special.unauthenticated, relative)
+        let caller = try await resolveToken(request, state: state, optional: unauthenticated)
+        request.token = caller?.entry
+        let acl = try await state.policies.acl(for: caller?.policies ?? [])
+
         guard let (spec, captures) = Self.findPath(route.backend, relative) else {
+            if !unauthenticated, !acl.isRoot, !acl.decide(request.path).allows(Capability.needed(for: request.operation)) {
+                throw CofferError.permissionDenied
+            }
             throw CofferError(.notFound, "unsupported path")
         }
         let fields = try FieldData(raw: request.data, captures: captures, schema: spec.fields, acceptsAnyField: spec.acceptsAnyField)
@@ -34,17 +39,66 @@ extension Core {
             operation = .create
         }
 
-        // ACL: with only root tokens in existence, the root policy is the whole check.
-        guard token.isRoot else { throw CofferError.permissionDenied }
-
+        if !unauthenticated {
+            try acl.authorize(
+                path: request.path, operation: operation, data: request.data, wrapTTL: request.wrapTTL,
+                sudo: SpecialPaths.matches(special.sudo, relative) || Self.systemSudo(request.path)
+            )
+        }
         guard let handler = spec.handlers[operation] ?? (operation == .create ? spec.handlers[.update] : nil) else {
             throw CofferError.unsupportedOperation
         }
-        var response = try await handler(context) ?? LogicalResponse()
+
+        // A limited-use token spends one use per request and dies after its last.
+        var lastUse = false
+        if let caller { lastUse = try await state.tokens.use(caller) }
+        var response: LogicalResponse
+        do {
+            response = try await handler(context) ?? LogicalResponse()
+        } catch {
+            if lastUse, let caller { try await state.tokens.revokeTree(caller.idHash) }
+            throw error
+        }
+        if lastUse, let caller { try await state.tokens.revokeTree(caller.idHash) }
+
+        if let auth = response.auth, auth.clientToken == nil {
+            response.auth = try await issueLoginToken(auth, mount: route.entry, path: request.path, state: state)
+        }
         if !fields.unknown.isEmpty {
             response.warnings.append("Endpoint ignored these unrecognized parameters: [\(fields.unknown.joined(separator: " "))]")
         }
         return response
+    }
+
+    /// The caller's token record; nil only when the path allows anonymous access and none was sent.
+    private func resolveToken(_ request: LogicalRequest, state: Active, optional: Bool) async throws -> TokenRecord? {
+        guard let raw = request.clientToken, !raw.isEmpty else {
+            if optional { return nil }
+            throw CofferError.permissionDenied
+        }
+        guard let record = try await state.tokens.lookup(raw, now: now) else {
+            if optional { return nil }
+            throw CofferError.permissionDenied
+        }
+        if !record.boundCIDRs.isEmpty {
+            let address = request.connection.remoteAddress
+            guard record.boundCIDRs.contains(where: { CIDR($0)?.contains(address) == true }) else {
+                throw CofferError.permissionDenied
+            }
+        }
+        return record
+    }
+
+    /// The `sys/` paths Vault reserves for root or sudo holders.
+    static func systemSudo(_ path: String) -> Bool {
+        guard path.hasPrefix("sys/") else { return false }
+        let relative = String(path.dropFirst(4))
+        return SpecialPaths.matches(
+            [
+                "auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "seal", "revoke-prefix/*",
+                "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*",
+                "plugins/catalog/*", "config/auditing/*",
+            ], relative)
     }
 
     /// The mount type serving `path`, for the envelope's `mount_type`.

@@ -37,6 +37,7 @@ public final class Core: Sendable {
     struct Active: Sendable {
         var router: Router
         var tokens: TokenStore
+        var policies: PolicyStore
         var clusterID: String
     }
 
@@ -82,7 +83,7 @@ public final class Core: Sendable {
         let keys = try await seals.initialize(shares: shares, threshold: threshold)
         try await MountTable.save(MountTable.defaults(), to: barrier)
         try await barrier.put("core/cluster", JSONWriter.encode(["id": .string(SecureRandom.uuid())]))
-        let tokens = try await TokenStore.load(barrier: barrier)
+        let tokens = try await loadTokenStore()
         let root = try await tokens.createRoot(id: rootTokenID, now: now)
         if keepUnsealed {
             try await activate()
@@ -120,11 +121,31 @@ public final class Core: Sendable {
 
     /// Loads what the unsealed core needs, from storage.
     private func activate() async throws {
-        let entries = try await MountTable.load(barrier) ?? MountTable.defaults()
+        var entries = try await MountTable.load(barrier) ?? MountTable.defaults()
+        for required in MountTable.defaults() where !entries.contains(where: { $0.path == required.path }) {
+            entries.append(required)
+            try await MountTable.save(entries, to: barrier)
+        }
         let cluster = try await barrier.get("core/cluster").flatMap { try? JSONParser.parse($0).objectValue?["id"]?.stringValue } ?? ""
-        let tokens = try await TokenStore.load(barrier: barrier)
+        let tokens = try await loadTokenStore()
+        let policies = PolicyStore(storage: StorageView(barrier, prefix: "sys/policy/"))
+        try await policies.ensureDefault()
         let router = try buildRouter(entries)
-        active.withLock { $0 = Active(router: router, tokens: tokens, clusterID: cluster) }
+        active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, clusterID: cluster) }
+    }
+
+    private func loadTokenStore() async throws -> TokenStore {
+        try await TokenStore.load(barrier: barrier) { [weak self] record in
+            try await self?.destroyCubbyhole(of: record)
+        }
+    }
+
+    /// A revoked token's cubbyhole goes with it.
+    private func destroyCubbyhole(of record: TokenRecord) async throws {
+        guard let id = record.cubbyholeID, let entry = try unsealed().router.entries.first(where: { $0.type == "cubbyhole" }) else { return }
+        let view = StorageView(barrier, prefix: entry.storagePrefix + id + "/")
+        let keys = try await view.listRecursive()
+        if !keys.isEmpty { try await view.write(keys.map { .delete($0) }) }
     }
 
     func buildRouter(_ entries: [MountEntry]) throws -> Router {
@@ -133,6 +154,8 @@ public final class Core: Sendable {
             let backend: any Backend
             if entry.type == "system" {
                 backend = SystemBackend(core: self)
+            } else if entry.type == "token" {
+                backend = TokenBackend(core: self)
             } else if let made = registry.make(entry.info) {
                 backend = made
             } else {

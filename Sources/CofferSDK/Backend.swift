@@ -77,6 +77,8 @@ public struct PathSpec: Sendable {
 public protocol Backend: Sendable {
     /// The routes, tried in order; the first match wins.
     var paths: [PathSpec] { get }
+    /// Paths that need no token, or need `sudo`.
+    var specialPaths: SpecialPaths { get }
 }
 
 /// Makes a backend for a mount (nil when its options are unsupported); the registry maps engine type names to these.

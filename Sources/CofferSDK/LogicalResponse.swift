@@ -18,19 +18,25 @@ public struct LogicalResponse: Sendable {
     public var data: JSONObject?
     /// A lease to register.
     public var secret: LeaseOptions?
+    /// A login or token creation: what to issue, then what was issued.
+    public var auth: AuthResult?
     /// Warnings for the client.
     public var warnings: [String]
     /// For the legacy `sys/` endpoints whose data Vault also copies to the top level of the body.
     public var mergeDataIntoEnvelope: Bool
 
     /// Creates a response.
-    public init(data: JSONObject? = nil, secret: LeaseOptions? = nil, warnings: [String] = [], mergeDataIntoEnvelope: Bool = false) {
+    public init(
+        data: JSONObject? = nil, secret: LeaseOptions? = nil, auth: AuthResult? = nil, warnings: [String] = [],
+        mergeDataIntoEnvelope: Bool = false
+    ) {
         self.data = data
         self.secret = secret
+        self.auth = auth
         self.warnings = warnings
         self.mergeDataIntoEnvelope = mergeDataIntoEnvelope
     }
 
     /// True when there is nothing to send: the server answers 204.
-    public var isEmpty: Bool { data == nil && secret == nil && warnings.isEmpty }
+    public var isEmpty: Bool { data == nil && secret == nil && auth == nil && warnings.isEmpty }
 }

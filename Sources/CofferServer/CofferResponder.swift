@@ -64,7 +64,9 @@ struct CofferResponder: HTTPResponder {
             for (key, value) in query where key != "list" { data[key] = .string(value) }
         }
 
-        var logical = LogicalRequest(id: requestID, operation: operation, path: path, data: data)
+        // Vault lists folders: a list request's path always ends in a slash.
+        let logicalPath = operation == .list && !path.hasSuffix("/") ? path + "/" : path
+        var logical = LogicalRequest(id: requestID, operation: operation, path: logicalPath, data: data)
         logical.clientToken = Self.token(from: request.headers)
         logical.connection = ConnectionInfo(
             remoteAddress: context.remoteAddress?.ipAddress ?? "", remotePort: context.remoteAddress?.port ?? 0, tls: tls
@@ -82,7 +84,7 @@ struct CofferResponder: HTTPResponder {
             if operation == .read || operation == .list { throw CofferError(.notFound, []) }
             return ResponseRenderer.noContent()
         }
-        let body = ResponseRenderer.envelope(response, requestID: requestID, mountType: core.mountType(for: path))
+        let body = ResponseRenderer.envelope(response, requestID: requestID, mountType: core.mountType(for: logicalPath))
         return ResponseRenderer.json(.object(body))
     }
 

@@ -38,7 +38,7 @@ enum ResponseRenderer {
             "data": response.data.map { .object($0) } ?? .null,
             "wrap_info": .null,
             "warnings": response.warnings.isEmpty ? .null : .strings(response.warnings),
-            "auth": .null,
+            "auth": response.auth?.json() ?? .null,
             "mount_type": .string(mountType),
         ]
         if response.mergeDataIntoEnvelope, let data = response.data {

@@ -143,3 +143,22 @@ public final class Barrier: Storage {
         try await physical.write(sealed)
     }
 }
+
+extension Barrier {
+    /// Seals a value that lives outside storage (a batch token) under the active keyring term;
+    /// `context` binds it to its use, so a blob made for one purpose cannot serve another.
+    public func sealBlob(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
+        try encrypt("blob/" + context, plaintext)
+    }
+
+    /// Opens a blob from `sealBlob`; nil when it was forged, altered, or made for another context.
+    public func openBlob(_ sealed: [UInt8], context: String) throws -> [UInt8]? {
+        do {
+            return try decrypt("blob/" + context, sealed)
+        } catch let error as CofferError where error.code == .sealed {
+            throw error
+        } catch {
+            return nil
+        }
+    }
+}

@@ -31,6 +31,7 @@ enum MountTable {
         [
             newEntry(path: "sys/", type: "system", description: "system endpoints used for control, policy and debugging", options: [:]),
             newEntry(path: "cubbyhole/", type: "cubbyhole", description: "per-token private secret storage", options: [:]),
+            newEntry(path: "auth/token/", type: "token", description: "token based credentials", options: [:], isAuth: true),
         ]
     }
 

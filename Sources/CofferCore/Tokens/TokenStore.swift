@@ -1,22 +1,30 @@
 import CofferCrypto
 import CofferSDK
+import CofferStorage
+import Foundation
 
-/// Service tokens, stored only by their salted hash: a copy of the database does not reveal a
-/// usable token. This is the root-token core; the token store issue grows it into Vault's full
-/// `auth/token/` backend.
-struct TokenStore: Sendable {
+/// Service tokens in the barrier, stored only under the salted hash of their id, with indexes
+/// by accessor and by parent; batch tokens sealed into the token string itself. A copy of the
+/// database reveals no usable token.
+final class TokenStore: Sendable {
     static let saltPath = "core/token-salt"
+    static let batchContext = "batch-token"
 
     private let storage: StorageView
+    private let barrier: Barrier
     private let salt: SecureBytes
+    /// Called for each token as it is revoked: destroys its cubbyhole (and later, its leases).
+    private let onRevoke: @Sendable (TokenRecord) async throws -> Void
 
-    init(storage: StorageView, salt: SecureBytes) {
+    private init(storage: StorageView, barrier: Barrier, salt: SecureBytes, onRevoke: @escaping @Sendable (TokenRecord) async throws -> Void) {
         self.storage = storage
+        self.barrier = barrier
         self.salt = salt
+        self.onRevoke = onRevoke
     }
 
     /// Loads the salt, creating it on first use.
-    static func load(barrier: any Storage) async throws -> TokenStore {
+    static func load(barrier: Barrier, onRevoke: @escaping @Sendable (TokenRecord) async throws -> Void) async throws -> TokenStore {
         let salt: SecureBytes
         if let existing = try await barrier.get(saltPath) {
             salt = SecureBytes(copying: existing)
@@ -24,37 +32,191 @@ struct TokenStore: Sendable {
             salt = SecureBytes(randomCount: 32)
             try await barrier.put(saltPath, salt.exportBytes())
         }
-        return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), salt: salt)
+        return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), barrier: barrier, salt: salt, onRevoke: onRevoke)
     }
 
-    func hash(_ token: String) -> String {
-        Hex.encode(Digest.hmacSHA256(key: salt, Array(token.utf8)))
+    func hash(_ value: String) -> String {
+        Hex.encode(Digest.hmacSHA256(key: salt, Array(value.utf8)))
     }
 
-    /// Stores a new root token; a random `hvs.` id unless one is given (dev mode).
-    func createRoot(id: String? = nil, now: Double) async throws -> String {
-        let token = id ?? ("hvs." + SecureRandom.base62String(length: 24))
-        let accessor = SecureRandom.base62String(length: 24)
-        let record: JSONValue = [
-            "accessor": .string(accessor), "policies": ["root"], "path": "auth/token/root",
-            "display_name": "root", "creation_time": .int(Int64(now)), "type": "service",
-            "cubbyhole_id": .string(SecureRandom.base62String(length: 24)),
+    // MARK: Creating
+
+    /// Stores a new token built from `template` and returns its id. The template's hash,
+    /// accessor and cubbyhole are filled in here.
+    func create(_ template: TokenRecord, id requestedID: String? = nil) async throws -> (String, TokenRecord) {
+        var record = template
+        if record.type == .batch {
+            record.accessor = ""
+            record.cubbyholeID = nil
+            record.idHash = ""
+            let sealed = try barrier.sealBlob(JSONWriter.encode(record.json()), context: Self.batchContext)
+            let id = "hvb." + Self.base64URL(sealed)
+            record.idHash = hash(id)
+            return (id, record)
+        }
+        let id = requestedID ?? ("hvs." + SecureRandom.base62String(length: 24))
+        record.idHash = hash(id)
+        guard try await storage.get("id/" + record.idHash) == nil else {
+            throw CofferError.badRequest("a token with that id already exists")
+        }
+        record.accessor = SecureRandom.base62String(length: 24)
+        record.cubbyholeID = SecureRandom.base62String(length: 24)
+        var writes: [StorageWrite] = [
+            .put("id/" + record.idHash, JSONWriter.encode(record.json())),
+            .put("accessor/" + hash(record.accessor), JSONWriter.encode(["id_hash": .string(record.idHash), "accessor": .string(record.accessor)])),
         ]
-        try await storage.putJSON("id/" + hash(token), record)
-        return token
+        if let parent = record.parentHash { writes.append(.put("parent/\(parent)/\(record.idHash)", [])) }
+        try await storage.write(writes)
+        return (id, record)
     }
 
-    /// The entry for `token`, or nil when it is unknown.
-    func lookup(_ token: String) async throws -> TokenEntry? {
-        guard !token.isEmpty, let record = try await storage.getJSON("id/" + hash(token))?.objectValue else { return nil }
-        return TokenEntry(
-            accessor: record["accessor"]?.stringValue ?? "",
-            policies: record["policies"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            path: record["path"]?.stringValue ?? "",
-            displayName: record["display_name"]?.stringValue ?? "",
-            meta: (record["meta"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            kind: record["type"]?.stringValue == "batch" ? .batch : .service,
-            cubbyholeID: record["cubbyhole_id"]?.stringValue
+    /// Stores the first root token at init (a random `hvs.` id unless dev mode names one).
+    func createRoot(id: String? = nil, now: Double) async throws -> String {
+        let template = TokenRecord(
+            idHash: "", accessor: "", parentHash: nil, policies: ["root"], meta: [:], displayName: "root", numUses: 0,
+            creationTime: now, creationTTL: 0, expireTime: nil, explicitMaxTTL: 0, period: 0, maxTTL: 0,
+            path: "auth/token/root", renewable: false, type: .service, roleName: "", cubbyholeID: nil, boundCIDRs: []
         )
+        return try await create(template, id: id).0
+    }
+
+    // MARK: Reading
+
+    /// The live record for `id`: nil when unknown, expired, or (batch) its parent is gone.
+    func lookup(_ id: String, now: Double) async throws -> TokenRecord? {
+        guard !id.isEmpty else { return nil }
+        if id.hasPrefix("hvb.") { return try await lookupBatch(id, now: now) }
+        return try await live(hash(id), now: now)
+    }
+
+    /// The live record stored under `idHash`, revoking it on the spot if it has expired.
+    func live(_ idHash: String, now: Double) async throws -> TokenRecord? {
+        guard let json = try await storage.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { return nil }
+        // A negative use count marks a token whose last use is done: it is as good as revoked.
+        if record.isExpired(at: now) || record.numUses < 0 {
+            try await revokeTree(idHash)
+            return nil
+        }
+        return record
+    }
+
+    private func lookupBatch(_ id: String, now: Double) async throws -> TokenRecord? {
+        guard let sealed = Self.base64URLDecode(String(id.dropFirst(4))),
+            let plain = try barrier.openBlob(sealed, context: Self.batchContext),
+            let json = try? JSONParser.parse(plain), var record = TokenRecord(json: json)
+        else { return nil }
+        if record.isExpired(at: now) { return nil }
+        if let parent = record.parentHash, try await live(parent, now: now) == nil { return nil }
+        record.idHash = hash(id)
+        return record
+    }
+
+    func lookupAccessor(_ accessor: String, now: Double) async throws -> TokenRecord? {
+        guard !accessor.isEmpty, let index = try await storage.getJSON("accessor/" + hash(accessor))?.objectValue,
+            let idHash = index["id_hash"]?.stringValue
+        else { return nil }
+        return try await live(idHash, now: now)
+    }
+
+    /// Every accessor, for `LIST auth/token/accessors`.
+    func accessors() async throws -> [String] {
+        var out = [String]()
+        for key in try await storage.list(prefix: "accessor/") {
+            if let accessor = try await storage.getJSON("accessor/" + key)?.objectValue?["accessor"]?.stringValue { out.append(accessor) }
+        }
+        return out.sorted()
+    }
+
+    // MARK: Changing
+
+    func save(_ record: TokenRecord) async throws {
+        guard record.type == .service else { return }
+        try await storage.putJSON("id/" + record.idHash, record.json())
+    }
+
+    /// Counts one use of a limited-use token; true when that was its last.
+    func use(_ record: TokenRecord) async throws -> Bool {
+        guard record.numUses > 0, record.type == .service else { return false }
+        return try await KeyedLock.shared.withLock("token-use/" + record.idHash) {
+            guard let json = try await storage.getJSON("id/" + record.idHash), var current = TokenRecord(json: json) else {
+                throw CofferError.permissionDenied
+            }
+            guard current.numUses > 0 else { return false }
+            current.numUses -= 1
+            if current.numUses == 0 {
+                // Keep the record for the request in flight; it is revoked right after.
+                current.numUses = -1
+            }
+            try await storage.putJSON("id/" + current.idHash, current.json())
+            return current.numUses == -1
+        }
+    }
+
+    /// Revokes a token and every token below it.
+    func revokeTree(_ idHash: String) async throws {
+        for child in try await storage.list(prefix: "parent/\(idHash)/") {
+            try await revokeTree(child)
+        }
+        try await revokeOne(idHash)
+    }
+
+    /// Revokes a token but keeps its children, which become orphans.
+    func revokeOrphan(_ idHash: String) async throws {
+        for child in try await storage.list(prefix: "parent/\(idHash)/") {
+            if let json = try await storage.getJSON("id/" + child), var record = TokenRecord(json: json) {
+                record.parentHash = nil
+                try await storage.write([.put("id/" + child, JSONWriter.encode(record.json())), .delete("parent/\(idHash)/\(child)")])
+            } else {
+                try await storage.delete("parent/\(idHash)/\(child)")
+            }
+        }
+        try await revokeOne(idHash)
+    }
+
+    private func revokeOne(_ idHash: String) async throws {
+        guard let json = try await storage.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { return }
+        try await onRevoke(record)
+        var writes: [StorageWrite] = [.delete("id/" + idHash)]
+        if !record.accessor.isEmpty { writes.append(.delete("accessor/" + hash(record.accessor))) }
+        if let parent = record.parentHash { writes.append(.delete("parent/\(parent)/\(idHash)")) }
+        try await storage.write(writes)
+    }
+
+    /// Removes index entries that point at nothing and revokes tokens whose parent is gone.
+    func tidy(now: Double) async throws -> Int {
+        var cleaned = 0
+        for key in try await storage.list(prefix: "accessor/") {
+            guard let idHash = try await storage.getJSON("accessor/" + key)?.objectValue?["id_hash"]?.stringValue else { continue }
+            if try await live(idHash, now: now) == nil {
+                try await storage.delete("accessor/" + key)
+                cleaned += 1
+            }
+        }
+        for parentFolder in try await storage.list(prefix: "parent/") {
+            let parent = String(parentFolder.dropLast())
+            let parentAlive = try await live(parent, now: now) != nil
+            for child in try await storage.list(prefix: "parent/" + parentFolder) {
+                if !parentAlive {
+                    try await revokeTree(child)
+                    try await storage.delete("parent/\(parent)/\(child)")
+                    cleaned += 1
+                } else if try await storage.get("id/" + child) == nil {
+                    try await storage.delete("parent/\(parent)/\(child)")
+                    cleaned += 1
+                }
+            }
+        }
+        return cleaned
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func base64URLDecode(_ text: String) -> [UInt8]? {
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while standard.count % 4 != 0 { standard += "=" }
+        return Base64.decode(standard)
     }
 }

@@ -1,0 +1,145 @@
+import CofferSDK
+
+/// Everything the token store keeps about one token. Service tokens are stored under the
+/// salted hash of their id; batch tokens carry this record inside themselves, sealed.
+struct TokenRecord: Sendable, Equatable {
+    var idHash: String
+    var accessor: String
+    var parentHash: String?
+    var policies: [String]
+    var meta: [String: String]
+    var displayName: String
+    /// Uses left; 0 means unlimited.
+    var numUses: Int64
+    var creationTime: Double
+    var creationTTL: Int64
+    /// Absolute expiry; nil never expires.
+    var expireTime: Double?
+    var explicitMaxTTL: Int64
+    var period: Int64
+    /// The longest life renewals may reach, from creation (mount or system max); 0 for none.
+    var maxTTL: Int64
+    var path: String
+    var renewable: Bool
+    var type: TokenEntry.Kind
+    var roleName: String
+    var cubbyholeID: String?
+    var boundCIDRs: [String]
+    var lastRenewal: Double?
+
+    var isOrphan: Bool { parentHash == nil }
+
+    func isExpired(at now: Double) -> Bool {
+        expireTime.map { $0 <= now } ?? false
+    }
+
+    func remainingTTL(at now: Double) -> Int64 {
+        guard let expireTime else { return 0 }
+        return max(0, Int64((expireTime - now).rounded(.down)))
+    }
+
+    /// What backends see of the caller.
+    var entry: TokenEntry {
+        TokenEntry(
+            accessor: accessor, policies: policies, path: path, displayName: displayName, meta: meta, kind: type,
+            cubbyholeID: cubbyholeID
+        )
+    }
+
+    func json() -> JSONValue {
+        var object: JSONObject = [
+            "id_hash": .string(idHash), "accessor": .string(accessor), "policies": .strings(policies),
+            "meta": .object(meta.mapValues { .string($0) }), "display_name": .string(displayName), "num_uses": .int(numUses),
+            "creation_time": .double(creationTime), "creation_ttl": .int(creationTTL), "explicit_max_ttl": .int(explicitMaxTTL),
+            "period": .int(period), "max_ttl": .int(maxTTL), "path": .string(path), "renewable": .bool(renewable),
+            "type": .string(type.rawValue), "role_name": .string(roleName), "bound_cidrs": .strings(boundCIDRs),
+        ]
+        if let parentHash { object["parent_hash"] = .string(parentHash) }
+        if let expireTime { object["expire_time"] = .double(expireTime) }
+        if let cubbyholeID { object["cubbyhole_id"] = .string(cubbyholeID) }
+        if let lastRenewal { object["last_renewal"] = .double(lastRenewal) }
+        return .object(object)
+    }
+
+    init?(json: JSONValue) {
+        guard let o = json.objectValue, let idHash = o["id_hash"]?.stringValue else { return nil }
+        self.idHash = idHash
+        accessor = o["accessor"]?.stringValue ?? ""
+        parentHash = o["parent_hash"]?.stringValue
+        policies = o["policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        meta = (o["meta"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        displayName = o["display_name"]?.stringValue ?? ""
+        numUses = o["num_uses"]?.intValue ?? 0
+        creationTime = o["creation_time"]?.doubleValue ?? 0
+        creationTTL = o["creation_ttl"]?.intValue ?? 0
+        expireTime = o["expire_time"]?.doubleValue
+        explicitMaxTTL = o["explicit_max_ttl"]?.intValue ?? 0
+        period = o["period"]?.intValue ?? 0
+        maxTTL = o["max_ttl"]?.intValue ?? 0
+        path = o["path"]?.stringValue ?? ""
+        renewable = o["renewable"]?.boolValue ?? false
+        type = o["type"]?.stringValue == "batch" ? .batch : .service
+        roleName = o["role_name"]?.stringValue ?? ""
+        cubbyholeID = o["cubbyhole_id"]?.stringValue
+        boundCIDRs = o["bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        lastRenewal = o["last_renewal"]?.doubleValue
+    }
+
+    init(
+        idHash: String, accessor: String, parentHash: String?, policies: [String], meta: [String: String], displayName: String,
+        numUses: Int64, creationTime: Double, creationTTL: Int64, expireTime: Double?, explicitMaxTTL: Int64, period: Int64,
+        maxTTL: Int64, path: String, renewable: Bool, type: TokenEntry.Kind, roleName: String, cubbyholeID: String?,
+        boundCIDRs: [String]
+    ) {
+        self.idHash = idHash
+        self.accessor = accessor
+        self.parentHash = parentHash
+        self.policies = policies
+        self.meta = meta
+        self.displayName = displayName
+        self.numUses = numUses
+        self.creationTime = creationTime
+        self.creationTTL = creationTTL
+        self.expireTime = expireTime
+        self.explicitMaxTTL = explicitMaxTTL
+        self.period = period
+        self.maxTTL = maxTTL
+        self.path = path
+        self.renewable = renewable
+        self.type = type
+        self.roleName = roleName
+        self.cubbyholeID = cubbyholeID
+        self.boundCIDRs = boundCIDRs
+    }
+
+    /// The `data` of a token lookup, as Vault shapes it.
+    func lookupData(id: String, now: Double) -> JSONObject {
+        var data: JSONObject = [
+            "accessor": .string(accessor),
+            "creation_time": .int(Int64(creationTime)),
+            "creation_ttl": .int(creationTTL),
+            "display_name": .string(displayName),
+            "entity_id": "",
+            "expire_time": expireTime.map { .string(Timestamp.rfc3339($0)) } ?? .null,
+            "explicit_max_ttl": .int(explicitMaxTTL),
+            "id": .string(id),
+            "issue_time": .string(Timestamp.rfc3339(creationTime)),
+            "meta": meta.isEmpty ? .null : .object(meta.mapValues { .string($0) }),
+            "num_uses": .int(numUses),
+            "orphan": .bool(isOrphan),
+            "path": .string(path),
+            "policies": .strings(policies),
+            "renewable": .bool(renewable),
+            "ttl": .int(remainingTTL(at: now)),
+            "type": .string(type.rawValue),
+        ]
+        if period > 0 { data["period"] = .int(period) }
+        if !roleName.isEmpty { data["role"] = .string(roleName) }
+        if !boundCIDRs.isEmpty { data["bound_cidrs"] = .strings(boundCIDRs) }
+        if let lastRenewal {
+            data["last_renewal"] = .string(Timestamp.rfc3339(lastRenewal))
+            data["last_renewal_time"] = .int(Int64(lastRenewal))
+        }
+        return data
+    }
+}
