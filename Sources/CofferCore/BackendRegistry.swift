@@ -11,6 +11,9 @@ public struct BackendRegistry: Sendable {
         "cubbyhole": { _ in CubbyholeBackend() },
     ])
 
+    /// The auth methods that ship with coffer (the token method is built into the core).
+    public static let builtInAuth = BackendRegistry(factories: [:])
+
     /// Types users may not mount themselves: they exist once, at fixed paths.
     static let singletonTypes: Set<String> = ["cubbyhole", "system", "token", "identity"]
 

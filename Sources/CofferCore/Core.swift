@@ -45,6 +45,9 @@ public final class Core: Sendable {
     let barrier: Barrier
     let seals: SealManager
     let registry: BackendRegistry
+    let authRegistry: BackendRegistry
+    /// Outcomes of `sys/remount`, by migration id, for `sys/remount/status`.
+    let migrations = Mutex<[String: JSONValue]>([:])
     let active = Mutex<Active?>(nil)
     let mountChanges = MountChangeQueue()
     let logger: Logger
@@ -52,7 +55,11 @@ public final class Core: Sendable {
     public let options: CoreOptions
 
     /// Creates a sealed core over `physical`.
-    public init(physical: any PhysicalStorage, options: CoreOptions, logger: Logger, registry: BackendRegistry = .builtIn) {
+    public init(
+        physical: any PhysicalStorage, options: CoreOptions, logger: Logger, registry: BackendRegistry = .builtIn,
+        authRegistry: BackendRegistry = .builtInAuth
+    ) {
+        self.authRegistry = authRegistry
         self.physical = physical
         let clock = options.clock
         self.barrier = Barrier(physical: physical, clock: { UInt64(clock()) })
@@ -156,7 +163,7 @@ public final class Core: Sendable {
                 backend = SystemBackend(core: self)
             } else if entry.type == "token" {
                 backend = TokenBackend(core: self)
-            } else if let made = registry.make(entry.info) {
+            } else if let made = entry.isAuth ? authRegistry.make(entry.info) : registry.make(entry.info) {
                 backend = made
             } else {
                 logger.error("mount has an unknown type and was skipped", metadata: ["path": "\(entry.path)", "type": "\(entry.type)"])

@@ -37,7 +37,7 @@ enum MountTable {
 
     /// Vault's rules for a new mount path: normalised with one trailing slash, not reserved, and
     /// neither inside nor around an existing mount.
-    static func validateNewPath(_ raw: String, existing: [MountEntry]) throws(CofferError) -> String {
+    static func validateNewPath(_ raw: String, existing: [MountEntry], auth: Bool = false) throws(CofferError) -> String {
         var path = raw
         while path.hasPrefix("/") { path.removeFirst() }
         while path.hasSuffix("//") { path.removeLast() }
@@ -46,8 +46,13 @@ enum MountTable {
         if path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
             throw CofferError.badRequest("invalid mount path \"\(raw)\"")
         }
-        for reserved in ["sys/", "auth/", "cubbyhole/", "identity/"] where path.hasPrefix(reserved) {
-            throw CofferError.badRequest("cannot mount \"\(path)\": the path is reserved")
+        if auth {
+            if path == "token/" { throw CofferError.badRequest("cannot mount \"auth/token/\": the token method is always there") }
+            path = "auth/" + path
+        } else {
+            for reserved in ["sys/", "auth/", "cubbyhole/", "identity/"] where path.hasPrefix(reserved) {
+                throw CofferError.badRequest("cannot mount \"\(path)\": the path is reserved")
+            }
         }
         for entry in existing {
             if entry.path == path { throw CofferError.badRequest("path is already in use at \(path)") }

@@ -61,3 +61,20 @@ struct ACL: Sendable {
         return granted.map(\.rawValue).sorted()
     }
 }
+
+extension ACL {
+    /// True when any rule could grant something at or below `mountPath` (Vault's mount
+    /// visibility rule for the UI endpoints).
+    func hasAccess(toMount mountPath: String) -> Bool {
+        if isRoot { return true }
+        return rules.contains { rule in
+            guard !rule.capabilities.isEmpty, !rule.capabilities.contains(.deny) else { return false }
+            if rule.segments != nil {
+                let prefix = rule.stem.prefix { $0 != "+" }
+                return mountPath.hasPrefix(prefix) || prefix.hasPrefix(mountPath)
+            }
+            return rule.stem.hasPrefix(mountPath) || (rule.isGlob && mountPath.hasPrefix(rule.stem))
+                || rule.stem == String(mountPath.dropLast())
+        }
+    }
+}

@@ -17,3 +17,23 @@ public enum KVBackend {
 struct KVv1Backend: Backend {
     let paths: [PathSpec] = FlatStore.paths(help: "Pass-through secret storage") { ctx in ctx.storage }
 }
+
+extension KVBackend {
+    /// `kv enable-versioning`: turns every version-1 document into version 1 of a version-2
+    /// secret, in one batch, so the mount is never half converted.
+    public static func upgradeToVersion2(storage: StorageView, now: Double) async throws {
+        let keys = try await storage.listRecursive()
+        var writes = [StorageWrite]()
+        var puts = [StorageWrite]()
+        for key in keys {
+            guard let value = try await storage.get(key) else { continue }
+            writes.append(.delete(key))
+            var metadata = KVMetadata.fresh(now: now)
+            metadata.currentVersion = 1
+            metadata.versions[1] = KVVersion(createdTime: now, deletionTime: nil, destroyed: false)
+            puts.append(.put(KVPath.versionKey(key, 1), value))
+            puts.append(.put(KVPath.metadataKey(key), JSONWriter.encode(.object(metadata.stored()))))
+        }
+        try await storage.write(writes + puts)
+    }
+}
