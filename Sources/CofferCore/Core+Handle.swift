@@ -9,8 +9,10 @@ extension Core {
         var request = incoming
 
         guard let (route, relative) = state.router.route(request.path) else {
-            // Without a valid token the caller learns nothing about what is mounted.
-            _ = try await resolveToken(request, state: state, optional: false)
+            // Without a grant on the path the caller learns nothing about what is mounted.
+            let caller = try await resolveToken(request, state: state, optional: false)
+            let acl = try await state.policies.acl(for: caller?.policies ?? [])
+            if !acl.decide(request.path).allows(Capability.needed(for: request.operation)) { throw CofferError.permissionDenied }
             throw CofferError(.notFound, "no handler for route \"\(request.path)\". route entry not found.")
         }
         let special = route.backend.specialPaths

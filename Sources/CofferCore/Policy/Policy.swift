@@ -15,7 +15,8 @@ struct Policy: Sendable, Equatable {
         guard !trimmed.isEmpty else { throw CofferError.badRequest("'policy' parameter not supplied or empty") }
         let body: HCLBody
         do {
-            body = trimmed.hasPrefix("{") ? try HCLBody.fromJSON(trimmed) : try HCLParser.parse(trimmed)
+            // Parse the text as given, so line numbers in errors match the user's file.
+            body = trimmed.hasPrefix("{") ? try HCLBody.fromJSON(text) : try HCLParser.parse(text)
         } catch {
             // Vault also accepts the document base64-encoded.
             if let decoded = Base64.decode(trimmed), let text = String(validating: decoded, as: UTF8.self), text != trimmed {
