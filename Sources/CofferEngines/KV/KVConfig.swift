@@ -30,6 +30,10 @@ struct KVConfig: Sendable {
         if fields.has("delete_version_after") { deleteVersionAfter = fields.seconds("delete_version_after") ?? 0 }
     }
 
+    func stored() -> JSONObject {
+        ["max_versions": .int(maxVersions), "cas_required": .bool(casRequired), "delete_version_after": .int(deleteVersionAfter)]
+    }
+
     func json() -> JSONObject {
         [
             "max_versions": .int(maxVersions), "cas_required": .bool(casRequired),

@@ -3,8 +3,11 @@ import CofferSDK
 /// One version's bookkeeping.
 struct KVVersion: Sendable, Equatable {
     var createdTime: Double
+    /// When the version is (or was, or will be, with `delete_version_after`) soft-deleted.
     var deletionTime: Double?
     var destroyed: Bool
+
+    func isDeleted(at now: Double) -> Bool { deletionTime.map { $0 <= now } ?? false }
 
     func json(number: Int64, customMetadata: [String: String]) -> JSONObject {
         [
@@ -19,6 +22,26 @@ struct KVVersion: Sendable, Equatable {
 
 /// A secret's metadata document: its versions and per-secret settings.
 struct KVMetadata: Sendable {
+    static let fields: [String: FieldSpec] = [
+        "max_versions": FieldSpec(.int, description: "Versions kept; 0 uses the mount's setting"),
+        "cas_required": FieldSpec(.bool, description: "Require check-and-set on writes"),
+        "delete_version_after": FieldSpec(.duration, description: "Soft-delete versions this long after writing"),
+        "custom_metadata": FieldSpec(.any, description: "Up to 64 string pairs"),
+    ]
+
+    /// Vault's limits on custom metadata: 64 keys, keys up to 128 bytes, values up to 512.
+    static func validateCustom(_ object: JSONObject) throws(CofferError) -> [String: String] {
+        guard object.count <= 64 else { throw CofferError.badRequest("custom_metadata may hold at most 64 keys") }
+        var out = [String: String]()
+        for (key, value) in object {
+            guard case .string(let text) = value else { throw CofferError.badRequest("custom_metadata values must be strings") }
+            guard !key.isEmpty, key.utf8.count <= 128 else { throw CofferError.badRequest("custom_metadata keys must be 1 to 128 bytes") }
+            guard text.utf8.count <= 512 else { throw CofferError.badRequest("custom_metadata values must be at most 512 bytes") }
+            out[key] = text
+        }
+        return out
+    }
+
     var createdTime: Double
     var updatedTime: Double
     var currentVersion: Int64

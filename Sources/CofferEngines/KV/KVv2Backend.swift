@@ -4,6 +4,8 @@ import CofferSDK
 /// the mount: `config`, `metadata/<path>` (one document per secret) and `data/<path>/#<n>` (one
 /// per version), written together in one batch so a crash never leaves half a version.
 struct KVv2Backend: Backend {
+    static let versionsField: [String: FieldSpec] = ["versions": FieldSpec(.any, description: "The version numbers")]
+
     var paths: [PathSpec] {
         [
             PathSpec("config", fields: KVConfig.fields, help: "Engine-wide KV settings", handlers: [
@@ -11,115 +13,62 @@ struct KVv2Backend: Backend {
                 .update: { ctx in
                     var config = try await KVConfig.load(ctx.storage)
                     try config.apply(ctx.fields)
-                    try await ctx.storage.putJSON(KVConfig.key, .object(config.json()))
+                    try await ctx.storage.putJSON(KVConfig.key, .object(config.stored()))
                     return nil
                 },
             ]),
             PathSpec(
                 "data/*path",
                 fields: [
-                    "version": FieldSpec(.int, default: 0, description: "The version to read; 0 for the latest"),
+                    "version": FieldSpec(.any, description: "The version to read; 0 for the latest"),
                     "data": FieldSpec(.any, description: "The secret's key-value pairs"),
                     "options": FieldSpec(.any, description: "Write options, such as cas"),
                 ],
                 existenceCheck: { ctx in try await KVMetadata.load(ctx.storage, try KVPath.of(ctx)) != nil },
                 help: "Read or write versions of a secret",
-                handlers: [.read: Self.readData, .create: Self.writeData, .update: Self.writeData, .delete: Self.deleteLatest]
+                handlers: [
+                    .read: Self.readData, .create: Self.writeData, .update: Self.writeData, .patch: Self.patchData,
+                    .delete: Self.deleteLatest,
+                ]
             ),
-            PathSpec("metadata/*path", help: "A secret's versions and settings", handlers: [
-                .read: { ctx in
-                    guard let metadata = try await KVMetadata.load(ctx.storage, try KVPath.of(ctx)) else { return nil }
-                    return LogicalResponse(data: metadata.json())
-                },
-                .list: { ctx in
-                    let path = ctx.fields.string("path") ?? ""
-                    let prefix = path.isEmpty || path.hasSuffix("/") ? path : path + "/"
-                    let keys = try await ctx.storage.list(prefix: "metadata/" + prefix)
-                    guard !keys.isEmpty else { return nil }
-                    return LogicalResponse(data: ["keys": .strings(keys)])
-                },
-                .delete: { ctx in
-                    let path = try KVPath.of(ctx)
-                    try await KeyedLock.shared.withLock(ctx.storage.prefix + path) {
-                        guard let metadata = try await KVMetadata.load(ctx.storage, path) else { return }
-                        let deletes = metadata.versions.keys.map { StorageWrite.delete(KVPath.versionKey(path, $0)) }
-                        try await ctx.storage.write(deletes + [.delete(KVPath.metadataKey(path))])
-                    }
-                    return nil
-                },
+            PathSpec("delete/*path", fields: Self.versionsField, help: "Soft-delete versions", handlers: [
+                .update: { ctx in try await Self.changeVersions(ctx, action: .delete) },
+            ]),
+            PathSpec("undelete/*path", fields: Self.versionsField, help: "Restore soft-deleted versions", handlers: [
+                .update: { ctx in try await Self.changeVersions(ctx, action: .undelete) },
+            ]),
+            PathSpec("destroy/*path", fields: Self.versionsField, help: "Permanently remove versions", handlers: [
+                .update: { ctx in try await Self.changeVersions(ctx, action: .destroy) },
+            ]),
+            PathSpec(
+                "metadata/*path", fields: KVMetadata.fields,
+                existenceCheck: { ctx in try await KVMetadata.load(ctx.storage, try KVPath.of(ctx)) != nil },
+                help: "A secret's versions and settings",
+                handlers: [
+                    .read: Self.readMetadata, .list: Self.listMetadata, .create: Self.writeMetadata,
+                    .update: Self.writeMetadata, .patch: Self.writeMetadata, .delete: Self.deleteMetadata,
+                ]
+            ),
+            PathSpec("subkeys/*path", fields: [
+                "version": FieldSpec(.any), "depth": FieldSpec(.any),
+            ], help: "The shape of a secret without its values", handlers: [
+                .read: Self.readSubkeys,
             ]),
         ]
     }
 
-    private static let readData: Handler = { ctx in
-        let path = try KVPath.of(ctx)
-        guard let metadata = try await KVMetadata.load(ctx.storage, path) else { return nil }
-        guard let requested = ctx.fields.int("version"), requested >= 0 else {
-            throw CofferError.badRequest("invalid version: must be a non-negative integer")
+    /// The version a read asks for, or 0 for the latest; 400 for anything but a whole number.
+    static func requestedVersion(_ ctx: HandlerContext) throws(CofferError) -> Int64 {
+        guard let raw = ctx.fields.value("version") else { return 0 }
+        guard let value = (try? FieldData.coerce(raw, to: .int, field: "version"))?.intValue, value >= 0 else {
+            throw CofferError.badRequest("invalid value for \"version\": must be a non-negative integer")
         }
-        let number = requested == 0 ? metadata.currentVersion : requested
-        guard let version = metadata.versions[number] else { return nil }
-        let versionMetadata = version.json(number: number, customMetadata: metadata.customMetadata)
-        if version.deletionTime != nil || version.destroyed {
-            // Vault answers 404 but still shows which version was deleted or destroyed.
-            throw CofferError(.notFound, [], data: ["data": .null, "metadata": .object(versionMetadata)])
-        }
-        guard let data = try await ctx.storage.getJSON(KVPath.versionKey(path, number)) else { return nil }
-        return LogicalResponse(data: ["data": data, "metadata": .object(versionMetadata)])
+        return value
     }
 
-    private static let writeData: Handler = { ctx in
-        let path = try KVPath.of(ctx)
-        guard let rawData = ctx.request.data["data"] else { throw CofferError.badRequest("no data provided") }
-        guard case .object(let secret) = rawData else { throw CofferError.badRequest("field \"data\" must be an object") }
-        var cas: Int64?
-        if let rawOptions = ctx.request.data["options"], !rawOptions.isNull {
-            guard case .object(let options) = rawOptions else { throw CofferError.badRequest("field \"options\" must be an object") }
-            for name in options.keys where name != "cas" {
-                throw CofferError.badRequest("unknown option \"\(name)\" in field \"options\"")
-            }
-            if let rawCAS = options["cas"] {
-                guard let value = (try? FieldData.coerce(rawCAS, to: .int, field: "options.cas"))?.intValue, value >= 0 else {
-                    throw CofferError.badRequest("field \"options.cas\" must be a non-negative integer")
-                }
-                cas = value
-            }
-        }
-        let config = try await KVConfig.load(ctx.storage)
-        return try await KeyedLock.shared.withLock(ctx.storage.prefix + path) {
-            var metadata = try await KVMetadata.load(ctx.storage, path) ?? KVMetadata.fresh(now: ctx.now)
-            if (config.casRequired || metadata.casRequired), cas == nil {
-                throw CofferError.badRequest("check-and-set parameter required for this call")
-            }
-            if let cas, cas != metadata.currentVersion {
-                throw CofferError.badRequest("check-and-set parameter did not match the current version")
-            }
-            let number = metadata.currentVersion + 1
-            metadata.currentVersion = number
-            metadata.updatedTime = ctx.now
-            metadata.versions[number] = KVVersion(createdTime: ctx.now, deletionTime: nil, destroyed: false)
-            var writes: [StorageWrite] = [.put(KVPath.versionKey(path, number), JSONWriter.encode(.object(secret)))]
-            for pruned in metadata.prune(limit: metadata.effectiveMaxVersions(config)) {
-                writes.append(.delete(KVPath.versionKey(path, pruned)))
-            }
-            writes.append(.put(KVPath.metadataKey(path), JSONWriter.encode(.object(metadata.stored()))))
-            try await ctx.storage.write(writes)
-            return LogicalResponse(data: metadata.versions[number]!.json(number: number, customMetadata: metadata.customMetadata))
-        }
-    }
-
-    private static let deleteLatest: Handler = { ctx in
-        let path = try KVPath.of(ctx)
-        try await KeyedLock.shared.withLock(ctx.storage.prefix + path) {
-            guard var metadata = try await KVMetadata.load(ctx.storage, path),
-                var latest = metadata.versions[metadata.currentVersion], latest.deletionTime == nil, !latest.destroyed
-            else { return }
-            latest.deletionTime = ctx.now
-            metadata.versions[metadata.currentVersion] = latest
-            metadata.updatedTime = ctx.now
-            try await ctx.storage.putJSON(KVPath.metadataKey(path), .object(metadata.stored()))
-        }
-        return nil
+    /// Runs a read-modify-write on one secret's metadata under its lock.
+    static func locked<T: Sendable>(_ ctx: HandlerContext, _ path: String, _ body: () async throws -> T) async throws -> T {
+        try await KeyedLock.shared.withLock(ctx.storage.prefix + path, body)
     }
 }
 
