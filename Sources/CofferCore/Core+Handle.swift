@@ -69,6 +69,9 @@ extension Core {
         if !fields.unknown.isEmpty {
             response.warnings.append("Endpoint ignored these unrecognized parameters: [\(fields.unknown.joined(separator: " "))]")
         }
+        if let wrapTTL = request.wrapTTL, !response.isEmpty {
+            response = try await wrap(response, path: request.path, ttl: wrapTTL, state: state)
+        }
         return response
     }
 
@@ -80,6 +83,10 @@ extension Core {
         }
         guard let record = try await state.tokens.lookup(raw, now: now) else {
             if optional { return nil }
+            // Unwrapping with a spent wrapping token says so, as Vault does, rather than 403.
+            if request.path == "sys/wrapping/unwrap", request.data["token"] == nil {
+                throw CofferError.badRequest("wrapping token is not valid or does not exist")
+            }
             throw CofferError.permissionDenied
         }
         if !record.boundCIDRs.isEmpty {

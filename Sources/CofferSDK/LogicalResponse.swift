@@ -20,6 +20,8 @@ public struct LogicalResponse: Sendable {
     public var secret: LeaseOptions?
     /// A login or token creation: what to issue, then what was issued.
     public var auth: AuthResult?
+    /// Set instead of data when the response was wrapped.
+    public var wrapInfo: WrapInfo?
     /// Warnings for the client.
     public var warnings: [String]
     /// For the legacy `sys/` endpoints whose data Vault also copies to the top level of the body.
@@ -33,10 +35,11 @@ public struct LogicalResponse: Sendable {
         self.data = data
         self.secret = secret
         self.auth = auth
+        self.wrapInfo = nil
         self.warnings = warnings
         self.mergeDataIntoEnvelope = mergeDataIntoEnvelope
     }
 
     /// True when there is nothing to send: the server answers 204.
-    public var isEmpty: Bool { data == nil && secret == nil && auth == nil && warnings.isEmpty }
+    public var isEmpty: Bool { data == nil && secret == nil && auth == nil && wrapInfo == nil && warnings.isEmpty }
 }

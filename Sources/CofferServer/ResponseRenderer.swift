@@ -36,7 +36,7 @@ enum ResponseRenderer {
             "renewable": .bool(response.secret?.renewable ?? false),
             "lease_duration": .int(response.secret?.ttl ?? 0),
             "data": response.data.map { .object($0) } ?? .null,
-            "wrap_info": .null,
+            "wrap_info": response.wrapInfo?.json() ?? .null,
             "warnings": response.warnings.isEmpty ? .null : .strings(response.warnings),
             "auth": response.auth?.json() ?? .null,
             "mount_type": .string(mountType),

@@ -83,3 +83,20 @@ struct SealLifecycleTests {
         }
     }
 }
+
+@Suite("Cubbyhole lifetime")
+struct CubbyholeLifetimeTests {
+    @Test("revoking a token deletes its cubbyhole entries from storage")
+    func destroyedWithToken() async throws {
+        let harness = try await CoreHarness.make()
+        let created = try await harness.request(.update, "auth/token/create", ["policies": ["default"]])
+        let token = try #require(created.auth?.clientToken)
+        let before = harness.storage.allValues().count
+        try await harness.request(.update, "cubbyhole/a", ["v": "1"], token: token)
+        try await harness.request(.update, "cubbyhole/b/c", ["v": "2"], token: token)
+        #expect(harness.storage.allValues().count == before + 2)
+        try await harness.request(.update, "auth/token/revoke", ["token": .string(token)])
+        // The token's record and indexes go too, so fewer entries than before the writes remain.
+        #expect(harness.storage.allValues().count < before)
+    }
+}

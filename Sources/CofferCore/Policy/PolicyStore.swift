@@ -90,6 +90,7 @@ final class PolicyStore: Sendable {
 
     func get(_ name: String) async throws -> Policy? {
         if name == "root" { return Policy(name: "root", raw: "", rules: []) }
+        if name == Core.responseWrappingPolicy { return try Policy.parse(name: name, text: Core.responseWrappingPolicyText) }
         guard let record = try await storage.getJSON(name)?.objectValue, let raw = record["policy"]?.stringValue else { return nil }
         return try Policy.parse(name: name, text: raw)
     }

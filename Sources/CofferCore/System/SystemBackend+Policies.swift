@@ -68,7 +68,7 @@ extension Core {
     func writePolicy(_ ctx: HandlerContext) async throws -> LogicalResponse? {
         let name = SystemBackend.policyName(ctx)
         guard !name.isEmpty else { throw CofferError.badRequest("policy name is required") }
-        if name == "root" { throw CofferError.badRequest("cannot update the root policy") }
+        if name == "root" || name == Core.responseWrappingPolicy { throw CofferError.badRequest("cannot update the \(name) policy") }
         guard let text = ctx.fields.string("policy") ?? ctx.fields.string("rules") else {
             throw CofferError.badRequest("'policy' parameter not supplied or empty")
         }

@@ -1,0 +1,42 @@
+import CofferSDK
+
+extension SystemBackend {
+    var wrappingPaths: [PathSpec] {
+        let tokenField: [String: FieldSpec] = ["token": FieldSpec(.string, description: "The wrapping token")]
+        return [
+            PathSpec("wrapping/wrap", acceptsAnyField: true, help: "Wrap the request body in a wrapping token", handlers: [
+                .update: { ctx in
+                    guard ctx.request.wrapTTL != nil else {
+                        throw CofferError.badRequest("a wrap TTL is required: set the X-Vault-Wrap-TTL header (the CLI's -wrap-ttl)")
+                    }
+                    guard !ctx.request.data.isEmpty else { throw CofferError.badRequest("empty request body: nothing to wrap") }
+                    return LogicalResponse(data: ctx.request.data)
+                },
+            ]),
+            PathSpec("wrapping/unwrap", fields: tokenField, help: "Unwrap a wrapping token, once", handlers: [
+                .update: { [core] ctx in
+                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
+                    return try await core.unwrap(token: token, state: core.unsealed())
+                },
+            ]),
+            PathSpec("wrapping/lookup", fields: tokenField, help: "Look up a wrapping token without using it", handlers: [
+                .update: { [core] ctx in
+                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
+                    return try await core.lookupWrapping(token: token, state: core.unsealed())
+                },
+                .read: { [core] ctx in
+                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
+                    return try await core.lookupWrapping(token: token, state: core.unsealed())
+                },
+            ]),
+            PathSpec("wrapping/rewrap", fields: tokenField, help: "Move a wrapped response to a fresh token", handlers: [
+                .update: { [core] ctx in
+                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
+                    return try await core.rewrap(token: token, state: core.unsealed())
+                },
+            ]),
+        ]
+    }
+
+    var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["wrapping/lookup"]) }
+}
