@@ -16,7 +16,8 @@ public struct FieldData: Sendable {
         var values = [String: JSONValue]()
         var unknown = [String]()
         for (name, value) in raw {
-            if captures[name] != nil { continue }
+            // Clients such as hvac send null for "not set"; Vault's framework reads it that way.
+            if captures[name] != nil || value.isNull { continue }
             guard let spec = schema[name] else {
                 if !acceptsAnyField { unknown.append(name) }
                 continue

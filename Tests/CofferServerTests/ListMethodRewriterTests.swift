@@ -32,4 +32,16 @@ struct ListMethodRewriterTests {
         #expect(try run(["GET /x HTTP/1.1\r\n\r\nL", "IST /y HTTP/1.1\r\n\r\n"]) == "GET /x HTTP/1.1\r\n\r\nLINK /y HTTP/1.1\r\n\r\n")
         #expect(try run(["LIS", "TEN /v1/a HTTP/1.1\r\n\r\n"]) == "LISTEN /v1/a HTTP/1.1\r\n\r\n")
     }
+
+    @Test("a request after a body on a kept-alive connection, with Content-Length or chunks")
+    func afterBodies() throws {
+        let post = "POST /v1/x HTTP/1.1\r\nContent-Type: application/json\r\ncontent-length: 12\r\n\r\n{\"LIST \":\"\"}"
+        let list = "LIST /v1/y HTTP/1.1\r\nHost: h\r\n\r\n"
+        let listed = "LINK /v1/y HTTP/1.1\r\nHost: h\r\n\r\n"
+        #expect(try run([post + list]) == post + listed)
+        #expect(try run([String(post.prefix(70)), String(post.dropFirst(70)) + "LI", "ST /v1/y HTTP/1.1\r\nHost: h\r\n\r\n"]) == post + listed)
+        let chunked = "POST /v1/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nLIST \r\n3;ext=1\r\nabc\r\n0\r\n\r\n"
+        #expect(try run([chunked + list]) == chunked + listed)
+        #expect(try run([chunked, list]) == chunked + listed)
+    }
 }
