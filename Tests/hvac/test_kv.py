@@ -118,7 +118,7 @@ def test_cubbyhole_privacy(server, client):
 
 
 def test_wrap_lookup_unwrap_once_and_expiry(server, client):
-    wrapped = client.write("sys/wrapping/wrap", wrap_ttl="5m", password="p1")
+    wrapped = client.write_data("sys/wrapping/wrap", data={"password": "p1"}, wrap_ttl="5m")
     token = wrapped["wrap_info"]["token"]
     assert wrapped["wrap_info"]["ttl"] == 300
     anonymous = hvac.Client(url=server)
@@ -128,7 +128,7 @@ def test_wrap_lookup_unwrap_once_and_expiry(server, client):
     assert unwrapped["data"] == {"password": "p1"}
     with pytest.raises(exceptions.InvalidRequest, match="not valid"):
         client.sys.unwrap(token=token)
-    short = client.write("sys/wrapping/wrap", wrap_ttl="1s", password="p2")["wrap_info"]["token"]
+    short = client.write_data("sys/wrapping/wrap", data={"password": "p2"}, wrap_ttl="1s")["wrap_info"]["token"]
     time.sleep(2.1)
     with pytest.raises(exceptions.InvalidRequest):
         client.sys.unwrap(token=short)
