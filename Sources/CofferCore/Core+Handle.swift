@@ -63,6 +63,9 @@ extension Core {
         }
         if lastUse, let caller { try await state.tokens.revokeTree(caller.idHash) }
 
+        if response.secret != nil {
+            try await registerSecretLease(&response, path: request.path, mount: route.entry, caller: caller, state: state)
+        }
         if let auth = response.auth, auth.clientToken == nil {
             response.auth = try await issueLoginToken(auth, mount: route.entry, path: request.path, state: state)
         }

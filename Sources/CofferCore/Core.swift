@@ -12,6 +12,10 @@ public struct CoreOptions: Sendable {
     public var maxLeaseTTL: Int64 = 32 * 24 * 3600
     /// Seconds since 1970; tests drive it.
     public var clock: @Sendable () -> Double
+    /// Backoff for failed revocations.
+    var revocationRetry = RevocationRetry()
+    /// False in tests that drive the expiration manager's ticks themselves.
+    public var runExpirationLoop = true
 
     /// Creates options.
     public init(defaultLeaseTTL: Int64? = nil, maxLeaseTTL: Int64? = nil, clock: @escaping @Sendable () -> Double) {
@@ -38,6 +42,7 @@ public final class Core: Sendable {
         var router: Router
         var tokens: TokenStore
         var policies: PolicyStore
+        var leases: ExpirationManager
         var clusterID: String
     }
 
@@ -121,7 +126,12 @@ public final class Core: Sendable {
 
     /// Seals: drops the keyring and every unsealed structure; requests get 503 until unsealed.
     public func seal() async {
-        active.withLock { $0 = nil }
+        let previous = active.withLock { state -> Active? in
+            let old = state
+            state = nil
+            return old
+        }
+        await previous?.leases.stop()
         await seals.seal()
         logger.info("vault is sealed")
     }
@@ -138,12 +148,29 @@ public final class Core: Sendable {
         let policies = PolicyStore(storage: StorageView(barrier, prefix: "sys/policy/"))
         try await policies.ensureDefault()
         let router = try buildRouter(entries)
-        active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, clusterID: cluster) }
+        let leases = ExpirationManager(
+            storage: StorageView(barrier, prefix: "sys/expire/"), clock: options.clock, logger: logger, retry: options.revocationRetry
+        ) { [weak self] lease in
+            try await self?.revokeLeaseTarget(lease)
+        }
+        active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, leases: leases, clusterID: cluster) }
+        if options.runExpirationLoop { await leases.start() }
     }
 
     private func loadTokenStore() async throws -> TokenStore {
         try await TokenStore.load(barrier: barrier) { [weak self] record in
-            try await self?.destroyCubbyhole(of: record)
+            try await self?.tokenRevoked(record)
+        }
+    }
+
+    /// A revoked token takes its cubbyhole and its own lease with it, and the secrets it asked
+    /// for are revoked shortly after by the expiration manager.
+    private func tokenRevoked(_ record: TokenRecord) async throws {
+        try await destroyCubbyhole(of: record)
+        guard let leases = active.withLock({ $0?.leases }) else { return }
+        if let own = try await leases.load(Self.tokenLeaseID(record)) { try await leases.forget(own) }
+        for id in try await leases.ids(createdBy: record.idHash) {
+            try await leases.expireSoon(id)
         }
     }
 

@@ -79,6 +79,49 @@ public protocol Backend: Sendable {
     var paths: [PathSpec] { get }
     /// Paths that need no token, or need `sudo`.
     var specialPaths: SpecialPaths { get }
+    /// Revokes what a lease stands for (drops a database user, say). Throwing makes the
+    /// expiration manager retry with backoff.
+    func revoke(_ lease: LeaseContext) async throws
+    /// Extends a lease; returns the new options (the core caps the TTL).
+    func renew(_ lease: LeaseContext) async throws -> LeaseOptions
+}
+
+/// A lease as its backend sees it at renewal or revocation.
+public struct LeaseContext: Sendable {
+    /// The lease id.
+    public var leaseID: String
+    /// The mount-relative path of the request that created it.
+    public var path: String
+    /// The backend's own data for it.
+    public var internalData: JSONObject
+    /// The backend's storage.
+    public var storage: StorageView
+    /// When it was issued (seconds since 1970).
+    public var issueTime: Double
+    /// The increment a renewal asked for, in seconds (0 for the original TTL).
+    public var increment: Int64
+    /// Now, from the core's clock.
+    public var now: Double
+
+    /// Creates a lease context.
+    public init(leaseID: String, path: String, internalData: JSONObject, storage: StorageView, issueTime: Double, increment: Int64, now: Double) {
+        self.leaseID = leaseID
+        self.path = path
+        self.internalData = internalData
+        self.storage = storage
+        self.issueTime = issueTime
+        self.increment = increment
+        self.now = now
+    }
+}
+
+extension Backend {
+    /// Nothing to undo unless the backend says so.
+    public func revoke(_ lease: LeaseContext) async throws {}
+    /// Not renewable unless the backend says so.
+    public func renew(_ lease: LeaseContext) async throws -> LeaseOptions {
+        throw CofferError.badRequest("lease is not renewable")
+    }
 }
 
 /// Makes a backend for a mount (nil when its options are unsupported); the registry maps engine type names to these.

@@ -4,11 +4,18 @@ public struct LeaseOptions: Sendable, Hashable {
     public var ttl: Int64
     /// Whether the holder may renew it.
     public var renewable: Bool
+    /// The longest the lease may live, from issue, in seconds; 0 for the mount's maximum.
+    public var maxTTL: Int64
+    /// What the backend needs later to renew or revoke it (a database user name, say); kept
+    /// sealed in storage and never shown to clients.
+    public var internalData: JSONObject
 
     /// Creates lease options.
-    public init(ttl: Int64, renewable: Bool) {
+    public init(ttl: Int64, renewable: Bool, maxTTL: Int64 = 0, internalData: JSONObject = [:]) {
         self.ttl = ttl
         self.renewable = renewable
+        self.maxTTL = maxTTL
+        self.internalData = internalData
     }
 }
 
@@ -18,6 +25,8 @@ public struct LogicalResponse: Sendable {
     public var data: JSONObject?
     /// A lease to register.
     public var secret: LeaseOptions?
+    /// The registered lease's id (set by the core).
+    public var leaseID: String?
     /// A login or token creation: what to issue, then what was issued.
     public var auth: AuthResult?
     /// Set instead of data when the response was wrapped.
@@ -34,6 +43,7 @@ public struct LogicalResponse: Sendable {
     ) {
         self.data = data
         self.secret = secret
+        self.leaseID = nil
         self.auth = auth
         self.wrapInfo = nil
         self.warnings = warnings

@@ -24,6 +24,9 @@ public protocol Storage: Sendable {
     func delete(_ key: String) async throws
     /// The immediate children below `prefix`, sorted.
     func list(prefix: String) async throws -> [String]
+    /// Up to `limit` whole keys below `prefix` that sort after `after` (all when nil), in order:
+    /// the way to page through a time-ordered index without listing it whole.
+    func scan(prefix: String, after: String?, limit: Int) async throws -> [String]
     /// Applies all writes or none of them.
     func write(_ batch: [StorageWrite]) async throws
 }
@@ -53,6 +56,10 @@ public struct StorageView: Storage {
     public func put(_ key: String, _ value: [UInt8]) async throws { try await underlying.put(full(key), value) }
     public func delete(_ key: String) async throws { try await underlying.delete(full(key)) }
     public func list(prefix: String) async throws -> [String] { try await underlying.list(prefix: full(prefix)) }
+    public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
+        try await underlying.scan(prefix: full(prefix), after: after.map { self.prefix + $0 }, limit: limit)
+            .map { String($0.dropFirst(self.prefix.count)) }
+    }
     public func write(_ batch: [StorageWrite]) async throws {
         var mapped = [StorageWrite]()
         mapped.reserveCapacity(batch.count)

@@ -32,7 +32,7 @@ enum ResponseRenderer {
     static func envelope(_ response: LogicalResponse, requestID: String, mountType: String) -> JSONObject {
         var body: JSONObject = [
             "request_id": .string(requestID),
-            "lease_id": "",
+            "lease_id": .string(response.leaseID ?? ""),
             "renewable": .bool(response.secret?.renewable ?? false),
             "lease_duration": .int(response.secret?.ttl ?? 0),
             "data": response.data.map { .object($0) } ?? .null,

@@ -130,6 +130,11 @@ public final class Barrier: Storage {
         return try await physical.list(prefix: prefix)
     }
 
+    public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
+        _ = try loaded()
+        return try await physical.scan(prefix: prefix, after: after, limit: limit)
+    }
+
     public func write(_ batch: [StorageWrite]) async throws {
         var sealed = [StorageWrite]()
         sealed.reserveCapacity(batch.count)

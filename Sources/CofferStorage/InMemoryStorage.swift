@@ -27,6 +27,13 @@ public final class InMemoryStorage: PhysicalStorage {
         return Listing.children(of: keys, prefix: prefix)
     }
 
+    public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
+        let keys = entries.withLock { store in
+            store.keys.filter { key in key.hasPrefix(prefix) && (after.map { key > $0 } ?? true) }
+        }
+        return Array(keys.sorted().prefix(limit))
+    }
+
     public func write(_ batch: [StorageWrite]) async throws {
         entries.withLock { store in
             for change in batch {

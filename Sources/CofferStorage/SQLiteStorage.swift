@@ -54,6 +54,15 @@ public final class SQLiteStorage: PhysicalStorage {
         return Listing.children(of: keys, prefix: prefix)
     }
 
+    public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT key FROM entries WHERE key > ? AND key >= ? AND key < ? ORDER BY key LIMIT ?",
+                arguments: [after ?? "", prefix, prefix + "\u{10FFFF}", limit]
+            )
+        }
+    }
+
     public func write(_ batch: [StorageWrite]) async throws {
         guard !batch.isEmpty else { return }
         try await pool.write { db in

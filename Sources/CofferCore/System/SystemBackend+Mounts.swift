@@ -219,6 +219,10 @@ extension Core {
 
     /// `DELETE sys/mounts/:path`: removes the mount and every entry it stored.
     func disableMount(_ path: String, auth: Bool) async throws {
+        // Its leases go first; if a backend refuses, the mount stays and the error says so.
+        if try unsealed().router.entries.contains(where: { $0.path == path && $0.isAuth == auth }) {
+            try await revokePrefix(path, force: false)
+        }
         try await mountChanges.run {
             let current = try self.unsealed().router.entries
             guard let entry = current.first(where: { $0.path == path && $0.isAuth == auth }) else { return }

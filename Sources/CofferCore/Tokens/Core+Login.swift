@@ -24,7 +24,7 @@ extension Core {
             maxTTL: settings.period > 0 ? 0 : maxTTL, path: path, renewable: type == .service && settings.renewable,
             type: type, roleName: "", cubbyholeID: nil, boundCIDRs: settings.boundCIDRs
         )
-        let (id, record) = try await state.tokens.create(template)
+        let (id, record) = try await storeToken(template, state: state)
         var issued = Self.authResult(id: id, record)
         issued.metadata = auth.metadata
         return issued

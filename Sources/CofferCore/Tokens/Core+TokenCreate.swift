@@ -136,7 +136,7 @@ extension Core {
             period: period, maxTTL: period > 0 ? 0 : maxTTL, path: path, renewable: renewable && (ttl > 0), type: type,
             roleName: role?.name ?? "", cubbyholeID: nil, boundCIDRs: role?.settings.boundCIDRs ?? []
         )
-        let (id, record) = try await unsealed().tokens.create(template, id: requestedID)
+        let (id, record) = try await storeToken(template, id: requestedID, state: unsealed())
         return LogicalResponse(auth: Self.authResult(id: id, record), warnings: warnings)
     }
 

@@ -31,9 +31,18 @@ extension Core {
             found = try await tokens.lookup(token, now: now)
         }
         guard var record = found else { throw CofferError.badRequest(accessor != nil ? "invalid accessor" : "invalid token") }
+        let (ttl, warnings) = try await extendToken(&record, increment: ctx.fields.seconds("increment") ?? 0, state: unsealed())
+        var auth = Self.authResult(id: token ?? "", record)
+        if accessor != nil { auth.clientToken = "" }
+        auth.leaseDuration = ttl
+        return LogicalResponse(auth: auth, warnings: warnings)
+    }
+
+    /// Moves a token's expiry: a periodic token back to its period, any other to now +
+    /// increment (or its original TTL), never past its max or explicit max TTL. Its lease follows.
+    func extendToken(_ record: inout TokenRecord, increment: Int64, state: Active) async throws -> (ttl: Int64, warnings: [String]) {
         guard record.type == .service else { throw CofferError.badRequest("batch tokens cannot be renewed") }
         guard record.renewable, record.expireTime != nil else { throw CofferError.badRequest("lease is not renewable") }
-        let increment = ctx.fields.seconds("increment") ?? 0
         var warnings = [String]()
         var ttl = record.period > 0 ? record.period : (increment > 0 ? increment : record.creationTTL)
         var limit = Double.infinity
@@ -47,11 +56,9 @@ extension Core {
         guard ttl > 0 else { throw CofferError.badRequest("token has reached its maximum lifetime and cannot be renewed") }
         record.expireTime = now + Double(ttl)
         record.lastRenewal = now
-        try await tokens.save(record)
-        var auth = Self.authResult(id: token ?? "", record)
-        if accessor != nil { auth.clientToken = "" }
-        auth.leaseDuration = ttl
-        return LogicalResponse(auth: auth, warnings: warnings)
+        try await state.tokens.save(record)
+        try await state.leases.reschedule(Self.tokenLeaseID(record), to: record.expireTime!, renewedAt: now)
+        return (ttl, warnings)
     }
 
     /// `revoke`, `revoke-self` (whole subtree) and `revoke-orphan` (children survive).

@@ -43,7 +43,9 @@ final class TokenStore: Sendable {
 
     /// Stores a new token built from `template` and returns its id. The template's hash,
     /// accessor and cubbyhole are filled in here.
-    func create(_ template: TokenRecord, id requestedID: String? = nil) async throws -> (String, TokenRecord) {
+    func create(
+        _ template: TokenRecord, id requestedID: String? = nil, alsoWrite: (TokenRecord) -> [StorageWrite] = { _ in [] }
+    ) async throws -> (String, TokenRecord) {
         var record = template
         if record.type == .batch {
             record.accessor = ""
@@ -66,7 +68,7 @@ final class TokenStore: Sendable {
             .put("accessor/" + hash(record.accessor), JSONWriter.encode(["id_hash": .string(record.idHash), "accessor": .string(record.accessor)])),
         ]
         if let parent = record.parentHash { writes.append(.put("parent/\(parent)/\(record.idHash)", [])) }
-        try await storage.write(writes)
+        try await storage.write(writes + alsoWrite(record))
         return (id, record)
     }
 

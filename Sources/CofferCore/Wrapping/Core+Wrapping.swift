@@ -36,7 +36,7 @@ extension Core {
             explicitMaxTTL: 0, period: 0, maxTTL: 0, path: path, renewable: false, type: .service, roleName: "",
             cubbyholeID: nil, boundCIDRs: []
         )
-        let (token, record) = try await state.tokens.create(template)
+        let (token, record) = try await storeToken(template, state: state)
         let document: JSONObject = ["creation_path": .string(path), "wrapped_accessor": .string(wrappedAccessor), "response": .object(payload)]
         try await cubbyhole(of: record, state: state).putJSON("response", .object(document))
         var wrapped = LogicalResponse()

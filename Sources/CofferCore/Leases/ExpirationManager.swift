@@ -1,0 +1,254 @@
+import CofferSDK
+import Logging
+
+/// Revokes leases on time. Deadlines live in a time-ordered index in storage, so the manager
+/// holds at most one page of them in memory and unsealing costs one small read however many
+/// leases exist; a lease that expired while the server was down is revoked on the first pass.
+actor ExpirationManager {
+    /// How a lease is revoked (token or backend), supplied by the core.
+    typealias Revoker = @Sendable (LeaseRecord) async throws -> Void
+
+    private let storage: StorageView
+    private let clock: @Sendable () -> Double
+    private let logger: Logger
+    private let revoker: Revoker
+    let retry: RevocationRetry
+    private let pageSize: Int
+    private let parallelism: Int
+
+    private var loop: Task<Void, Never>?
+    private var sleeper: Task<Void, Never>?
+    private var nextWake = Double.infinity
+
+    init(storage: StorageView, clock: @escaping @Sendable () -> Double, logger: Logger, retry: RevocationRetry = RevocationRetry(),
+         pageSize: Int = 1000, parallelism: Int = 16, revoker: @escaping Revoker) {
+        self.storage = storage
+        self.clock = clock
+        self.logger = logger
+        self.retry = retry
+        self.pageSize = pageSize
+        self.parallelism = parallelism
+        self.revoker = revoker
+    }
+
+    // MARK: Running
+
+    /// Starts the background loop (at unseal).
+    func start() {
+        guard loop == nil else { return }
+        loop = Task { await self.run() }
+    }
+
+    /// Stops it (at seal or shutdown); leases stay in storage for the next start.
+    func stop() {
+        loop?.cancel()
+        sleeper?.cancel()
+        loop = nil
+    }
+
+    private func run() async {
+        while !Task.isCancelled {
+            await tick()
+            let now = clock()
+            let next = (try? await earliestDeadline()) ?? nil
+            let delay = min(60, max(0.01, (next ?? now + 60) - now))
+            nextWake = now + delay
+            let sleeping = Task { _ = try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+            sleeper = sleeping
+            await sleeping.value
+        }
+    }
+
+    /// Wakes the loop early when a deadline sooner than the planned wake-up appears.
+    private func scheduled(_ deadline: Double) {
+        if deadline < nextWake { sleeper?.cancel() }
+    }
+
+    private func earliestDeadline() async throws -> Double? {
+        try await storage.scan(prefix: "time/", after: nil, limit: 1).first.flatMap(LeaseRecord.parseIndexKey)?.deadline
+    }
+
+    /// Revokes everything due now, page by page, a bounded number at a time; returns how many
+    /// leases were revoked. Tests call it directly with a manual clock.
+    @discardableResult
+    func tick() async -> Int {
+        var revoked = 0
+        let now = clock()
+        while !Task.isCancelled {
+            let keys: [String]
+            do {
+                keys = try await storage.scan(prefix: "time/", after: nil, limit: pageSize)
+            } catch {
+                logger.error("cannot read the lease index", metadata: ["error": "\(error)"])
+                return revoked
+            }
+            let due = keys.compactMap { key -> (String, String)? in
+                guard let (deadline, id) = LeaseRecord.parseIndexKey(key), deadline <= now else { return nil }
+                return (key, id)
+            }
+            if due.isEmpty { break }
+            for start in stride(from: 0, to: due.count, by: parallelism) {
+                let batch = due[start..<min(start + parallelism, due.count)]
+                revoked += await withTaskGroup(of: Bool.self) { group in
+                    for (key, id) in batch {
+                        group.addTask { await self.expire(indexKey: key, id: id, now: now) }
+                    }
+                    var count = 0
+                    for await done in group where done { count += 1 }
+                    return count
+                }
+                // Let request handling run between batches of a large wave.
+                await Task.yield()
+            }
+            if keys.count < pageSize { break }
+        }
+        return revoked
+    }
+
+    /// Revokes one due lease; on failure, reschedules it with backoff or gives it up.
+    private func expire(indexKey: String, id: String, now: Double) async -> Bool {
+        do {
+            guard var record = try await load(id) else {
+                try await storage.delete(indexKey)
+                return false
+            }
+            do {
+                try await revoker(record)
+                try await storage.write([.delete(indexKey), .delete("id/" + id)] + tokenIndexDeletes(record))
+                return true
+            } catch {
+                record.attempts += 1
+                record.lastError = (error as? CofferError)?.description ?? "\(type(of: error))"
+                switch retry.next(afterFailures: record.attempts) {
+                case .retry(let delay):
+                    record.expireTime = now + delay
+                    try await storage.write([
+                        .delete(indexKey), .put("id/" + id, JSONWriter.encode(record.json())),
+                        .put(LeaseRecord.indexKey(record.expireTime, id), []),
+                    ])
+                    logger.warning("lease revocation failed; will retry", metadata: ["lease_id": "\(id)", "attempt": "\(record.attempts)", "retry_in_seconds": "\(delay)"])
+                case .giveUp:
+                    record.irrevocable = true
+                    try await storage.write([.delete(indexKey), .put("id/" + id, JSONWriter.encode(record.json()))])
+                    logger.error("lease is irrevocable after repeated failures", metadata: ["lease_id": "\(id)", "attempts": "\(record.attempts)", "error": "\(record.lastError ?? "")"])
+                }
+                return false
+            }
+        } catch {
+            logger.error("lease bookkeeping failed", metadata: ["lease_id": "\(id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    // MARK: Bookkeeping
+
+    func load(_ id: String) async throws -> LeaseRecord? {
+        try await storage.getJSON("id/" + id).flatMap(LeaseRecord.init(json:))
+    }
+
+    private func tokenIndexDeletes(_ record: LeaseRecord) -> [StorageWrite] {
+        record.kind == .secret && !record.tokenHash.isEmpty ? [.delete("token/\(record.tokenHash)/\(record.id)")] : []
+    }
+
+    /// The writes that register `record`, for callers that store it together with other data.
+    nonisolated func registrationWrites(_ record: LeaseRecord) -> [StorageWrite] {
+        var writes: [StorageWrite] = [
+            .put("id/" + record.id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(record.expireTime, record.id), []),
+        ]
+        if record.kind == .secret, !record.tokenHash.isEmpty { writes.append(.put("token/\(record.tokenHash)/\(record.id)", [])) }
+        return writes
+    }
+
+    /// Registers a lease on its own.
+    func register(_ record: LeaseRecord) async throws {
+        try await storage.write(registrationWrites(record))
+        scheduled(record.expireTime)
+    }
+
+    /// Tells the loop about a deadline stored by someone else (with `registrationWrites`).
+    func notify(_ deadline: Double) {
+        scheduled(deadline)
+    }
+
+    /// Moves a lease's deadline (a renewal).
+    func reschedule(_ id: String, to deadline: Double, renewedAt now: Double) async throws {
+        guard var record = try await load(id) else { return }
+        let oldKey = LeaseRecord.indexKey(record.expireTime, id)
+        record.expireTime = deadline
+        record.lastRenewal = now
+        try await storage.write([.delete(oldKey), .put("id/" + id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(deadline, id), [])])
+        scheduled(deadline)
+    }
+
+    /// Revokes a lease now. Throws when the backend refuses; `force` forgets it regardless.
+    func revokeNow(_ id: String, force: Bool = false) async throws {
+        guard let record = try await load(id) else { return }
+        if !force { try await revoker(record) }
+        try await forget(record)
+    }
+
+    /// Deletes a lease's entries without revoking anything (its token was revoked already).
+    func forget(_ record: LeaseRecord) async throws {
+        var writes: [StorageWrite] = [.delete("id/" + record.id)] + tokenIndexDeletes(record)
+        if !record.irrevocable { writes.append(.delete(LeaseRecord.indexKey(record.expireTime, record.id))) }
+        try await storage.write(writes)
+    }
+
+    /// Marks a lease due now, so the loop revokes it (with retries) shortly.
+    func expireSoon(_ id: String) async throws {
+        guard let record = try await load(id) else { return }
+        try await reschedule(id, to: clock(), renewedAt: record.lastRenewal ?? record.issueTime)
+    }
+
+    /// Every lease id below `prefix`, for prefix revocation and listing.
+    func ids(prefix: String) async throws -> [String] {
+        try await storage.scan(prefix: "id/" + prefix, after: nil, limit: Int.max).map { String($0.dropFirst(3)) }
+    }
+
+    /// Lease ids created by a token (secret leases only).
+    func ids(createdBy tokenHash: String) async throws -> [String] {
+        try await storage.list(prefix: "token/\(tokenHash)/")
+    }
+
+    /// Counts for `sys/leases/count`.
+    func counts() async throws -> (total: Int, irrevocable: Int) {
+        var total = 0, irrevocable = 0
+        var after: String?
+        while true {
+            let page = try await storage.scan(prefix: "id/", after: after, limit: 1000)
+            for key in page {
+                total += 1
+                if let record = try await storage.getJSON(key).flatMap(LeaseRecord.init(json:)), record.irrevocable { irrevocable += 1 }
+            }
+            guard page.count == 1000 else { break }
+            after = page.last
+        }
+        return (total, irrevocable)
+    }
+}
+
+extension ExpirationManager {
+    /// The next level of lease ids below `prefix` (folders with a trailing slash).
+    func children(of prefix: String) async throws -> [String] {
+        try await storage.list(prefix: "id/" + prefix)
+    }
+
+    /// Drops index entries without a lease, and token leases whose token is gone; returns the count.
+    func tidy() async throws -> Int {
+        var cleaned = 0
+        var after: String?
+        while true {
+            let page = try await storage.scan(prefix: "time/", after: after, limit: 1000)
+            for key in page {
+                guard let (_, id) = LeaseRecord.parseIndexKey(key) else { continue }
+                if try await load(id) == nil {
+                    try await storage.delete(key)
+                    cleaned += 1
+                }
+            }
+            guard page.count == 1000 else { break }
+            after = page.last
+        }
+        return cleaned
+    }
+}
