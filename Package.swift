@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CofferCoreTests",
-            dependencies: ["CofferCore", "CofferEngines", "CofferSDK", "CofferStorage", "CofferTesting"],
+            dependencies: ["CofferCore", "CofferEngines", "CofferSDK", "CofferStorage", "CofferTesting", "CofferCrypto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -63,7 +63,7 @@ extension Core {
         }
         if lastUse, let caller { try await state.tokens.revokeTree(caller.idHash) }
 
-        if response.secret != nil {
+        if response.secret != nil, response.leaseID == nil {
             try await registerSecretLease(&response, path: request.path, mount: route.entry, caller: caller, state: state)
         }
         if let auth = response.auth, auth.clientToken == nil {

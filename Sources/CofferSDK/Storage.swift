@@ -72,6 +72,17 @@ public struct StorageView: Storage {
         try await underlying.write(mapped)
     }
 
+    /// The same writes with keys relative to the underlying store, to batch them with writes
+    /// from other views in one atomic `write`.
+    public func absolute(_ writes: [StorageWrite]) -> [StorageWrite] {
+        writes.map { write in
+            switch write {
+            case .put(let key, let value): .put(prefix + key, value)
+            case .delete(let key): .delete(prefix + key)
+            }
+        }
+    }
+
     /// A narrower view below `sub`.
     public func subView(_ sub: String) -> StorageView { StorageView(underlying, prefix: prefix + sub) }
 

@@ -150,8 +150,13 @@ actor ExpirationManager {
         record.kind == .secret && !record.tokenHash.isEmpty ? [.delete("token/\(record.tokenHash)/\(record.id)")] : []
     }
 
-    /// The writes that register `record`, for callers that store it together with other data.
+    /// The writes that register `record`, with keys relative to the barrier's root, for callers
+    /// that store it in one batch together with other data.
     nonisolated func registrationWrites(_ record: LeaseRecord) -> [StorageWrite] {
+        storage.absolute(localWrites(record))
+    }
+
+    private nonisolated func localWrites(_ record: LeaseRecord) -> [StorageWrite] {
         var writes: [StorageWrite] = [
             .put("id/" + record.id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(record.expireTime, record.id), []),
         ]
@@ -161,7 +166,7 @@ actor ExpirationManager {
 
     /// Registers a lease on its own.
     func register(_ record: LeaseRecord) async throws {
-        try await storage.write(registrationWrites(record))
+        try await storage.write(localWrites(record))
         scheduled(record.expireTime)
     }
 
@@ -207,7 +212,8 @@ actor ExpirationManager {
 
     /// Lease ids created by a token (secret leases only).
     func ids(createdBy tokenHash: String) async throws -> [String] {
-        try await storage.list(prefix: "token/\(tokenHash)/")
+        let prefix = "token/\(tokenHash)/"
+        return try await storage.scan(prefix: prefix, after: nil, limit: Int.max).map { String($0.dropFirst(prefix.count)) }
     }
 
     /// Counts for `sys/leases/count`.

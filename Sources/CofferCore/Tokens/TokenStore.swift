@@ -43,6 +43,7 @@ final class TokenStore: Sendable {
 
     /// Stores a new token built from `template` and returns its id. The template's hash,
     /// accessor and cubbyhole are filled in here.
+    /// `alsoWrite` adds writes (keys relative to the barrier's root) to the same atomic batch.
     func create(
         _ template: TokenRecord, id requestedID: String? = nil, alsoWrite: (TokenRecord) -> [StorageWrite] = { _ in [] }
     ) async throws -> (String, TokenRecord) {
@@ -68,7 +69,7 @@ final class TokenStore: Sendable {
             .put("accessor/" + hash(record.accessor), JSONWriter.encode(["id_hash": .string(record.idHash), "accessor": .string(record.accessor)])),
         ]
         if let parent = record.parentHash { writes.append(.put("parent/\(parent)/\(record.idHash)", [])) }
-        try await storage.write(writes + alsoWrite(record))
+        try await barrier.write(storage.absolute(writes) + alsoWrite(record))
         return (id, record)
     }
 

@@ -1,0 +1,187 @@
+@testable import CofferCore
+import CofferCrypto
+import CofferSDK
+import CofferStorage
+import CofferTesting
+import Logging
+import Synchronization
+import Testing
+
+/// A dynamic-secret engine for tests: issues leased "credentials" and fails to revoke them as
+/// many times as told, like a database that is briefly unreachable.
+struct FlakyEngine: Backend {
+    final class Failures: Sendable {
+        let remaining = Mutex(0)
+        let revoked = Mutex<[String]>([])
+    }
+    let failures: Failures
+
+    var paths: [PathSpec] {
+        [
+            PathSpec("creds/:name", fields: ["ttl": FieldSpec(.duration, default: 60)], help: "Issue a credential", handlers: [
+                .read: { ctx in
+                    let name = ctx.fields.string("name") ?? ""
+                    return LogicalResponse(
+                        data: ["username": .string("user-" + name)],
+                        secret: LeaseOptions(ttl: ctx.fields.seconds("ttl") ?? 60, renewable: true, maxTTL: 120, internalData: ["username": .string("user-" + name)])
+                    )
+                },
+            ])
+        ]
+    }
+
+    func revoke(_ lease: LeaseContext) async throws {
+        let fail = failures.remaining.withLock { count -> Bool in
+            guard count > 0 else { return false }
+            count -= 1
+            return true
+        }
+        if fail { throw CofferError(.unavailable, "database unreachable") }
+        failures.revoked.withLock { $0.append(lease.internalData["username"]?.stringValue ?? "") }
+    }
+
+    func renew(_ lease: LeaseContext) async throws -> LeaseOptions {
+        LeaseOptions(ttl: lease.increment, renewable: true)
+    }
+}
+
+@Suite("Leases and the expiration manager")
+struct LeaseTests {
+    struct Setup {
+        let harness: CoreHarness
+        let clock: ManualClock
+        let failures: FlakyEngine.Failures
+        var leases: ExpirationManager { get throws { try harness.core.unsealed().leases } }
+    }
+
+    static func setup(storage: InMemoryStorage = InMemoryStorage()) async throws -> Setup {
+        let clock = ManualClock()
+        let failures = FlakyEngine.Failures()
+        var options = CoreOptions(clock: clock.function)
+        options.runExpirationLoop = false
+        let registry = BackendRegistry(factories: ["kv": { KVBackendFactory.make($0) }, "cubbyhole": { _ in CubbyholeBackend() }, "flaky": { _ in FlakyEngine(failures: failures) }])
+        let core = Core(physical: storage, options: options, logger: Logger(label: "test"), registry: registry)
+        let result = try await core.initialize(shares: 1, threshold: 1, keepUnsealed: true)
+        let harness = CoreHarness(core: core, storage: storage, rootToken: result.rootToken, keys: result.keys)
+        try await harness.request(.update, "sys/mounts/db", ["type": "flaky"])
+        return Setup(harness: harness, clock: clock, failures: failures)
+    }
+
+    @Test("a dynamic secret gets a lease id and is revoked at its deadline, not before")
+    func secretExpiry() async throws {
+        let s = try await Self.setup()
+        let response = try await s.harness.request(.read, "db/creds/ci", ["ttl": "30s"])
+        let leaseID = try #require(response.leaseID)
+        #expect(leaseID.hasPrefix("db/creds/ci/"))
+        #expect(response.secret?.ttl == 30)
+        let lookup = try await s.harness.request(.update, "sys/leases/lookup", ["lease_id": .string(leaseID)])
+        #expect(lookup.data?["ttl"] == 30)
+        #expect(lookup.data?["renewable"] == true)
+
+        s.clock.advance(by: 29)
+        #expect(try await s.leases.tick() == 0)
+        s.clock.advance(by: 1.5)
+        #expect(try await s.leases.tick() == 1)
+        #expect(s.failures.revoked.withLock { $0 } == ["user-ci"])
+        #expect(await s.harness.failure(.update, "sys/leases/lookup", ["lease_id": .string(leaseID)])?.code == .badRequest)
+    }
+
+    @Test("a failing revocation retries with backoff, then is marked irrevocable and visible")
+    func retries() async throws {
+        let s = try await Self.setup()
+        s.failures.remaining.withLock { $0 = 2 }
+        let leaseID = try #require(try await s.harness.request(.read, "db/creds/a", ["ttl": "10s"]).leaseID)
+        s.clock.advance(by: 11)
+        #expect(try await s.leases.tick() == 0, "first attempt fails")
+        s.clock.advance(by: 0.5)
+        #expect(try await s.leases.tick() == 0, "not yet: the retry waits a second")
+        s.clock.advance(by: 1)
+        #expect(try await s.leases.tick() == 0, "second attempt fails")
+        s.clock.advance(by: 2.1)
+        #expect(try await s.leases.tick() == 1, "third attempt succeeds")
+        #expect(s.failures.revoked.withLock { $0 } == ["user-a"])
+
+        s.failures.remaining.withLock { $0 = 100 }
+        let stubborn = try #require(try await s.harness.request(.read, "db/creds/b", ["ttl": "10s"]).leaseID)
+        for _ in 0..<8 {
+            s.clock.advance(by: 400)
+            try await s.leases.tick()
+        }
+        let lookup = try await s.harness.request(.update, "sys/leases/lookup", ["lease_id": .string(stubborn)])
+        #expect(lookup.data?["irrevocable"] == true)
+        #expect(lookup.data?["revocation_error"]?.stringValue?.contains("database unreachable") == true)
+        let counts = try await s.harness.request(.read, "sys/leases/count", ["type": "irrevocable"])
+        #expect(counts.data?["lease_count"] == 1)
+        _ = leaseID
+    }
+
+    @Test("renewal is capped by the lease's max TTL")
+    func renewal() async throws {
+        let s = try await Self.setup()
+        let leaseID = try #require(try await s.harness.request(.read, "db/creds/r", ["ttl": "60s"]).leaseID)
+        s.clock.advance(by: 30)
+        let renewed = try await s.harness.request(.update, "sys/leases/renew", ["lease_id": .string(leaseID), "increment": "50s"])
+        #expect(renewed.secret?.ttl == 50)
+        #expect(renewed.leaseID == leaseID)
+        s.clock.advance(by: 40)
+        let capped = try await s.harness.request(.update, "sys/renew", ["lease_id": .string(leaseID), "increment": "3600"])
+        #expect(capped.secret?.ttl == 50, "120 s max from issue, 70 s gone")
+        #expect(!capped.warnings.isEmpty)
+    }
+
+    @Test("prefix revocation, and revoking a token revokes the leases it created")
+    func prefixAndToken() async throws {
+        let s = try await Self.setup()
+        for name in ["x", "y"] { try await s.harness.request(.read, "db/creds/\(name)") }
+        try await s.harness.request(.update, "sys/leases/revoke-prefix/db/creds")
+        #expect(Set(s.failures.revoked.withLock { $0 }) == ["user-x", "user-y"])
+        #expect(try await s.leases.counts().total == 0)
+
+        let created = try await s.harness.request(.update, "auth/token/create", ["policies": ["root"]])
+        let child = try #require(created.auth?.clientToken)
+        try await s.harness.request(.read, "db/creds/z", token: child)
+        try await s.harness.request(.update, "auth/token/revoke", ["token": .string(child)])
+        try await s.leases.tick()
+        #expect(s.failures.revoked.withLock { $0 }.contains("user-z"))
+    }
+
+    @Test("token leases: expiry revokes the token; an unseal after downtime revokes what expired meanwhile")
+    func tokenExpiryAcrossSeal() async throws {
+        let storage = InMemoryStorage()
+        let s = try await Self.setup(storage: storage)
+        let short = try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "1m", "policies": ["default"]]).auth?.clientToken)
+        let long = try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "1h", "policies": ["default"]]).auth?.clientToken)
+        #expect(try await s.leases.counts().total == 2)
+        try await s.harness.request(.update, "sys/seal")
+        s.clock.advance(by: 120)
+        _ = try await s.harness.core.unseal(key: Hex.encode(s.harness.keys[0]), reset: false)
+        #expect(try await s.leases.tick() == 1)
+        let tokens = try s.harness.core.unsealed().tokens
+        #expect(try await tokens.live(tokens.hash(short), now: s.clock.now) == nil)
+        #expect(try await tokens.live(tokens.hash(long), now: s.clock.now) != nil)
+        #expect(try await s.leases.counts().total == 1)
+    }
+
+    @Test("the retry schedule backs off and gives up")
+    func retrySchedule() {
+        let retry = RevocationRetry(maxAttempts: 4, baseDelay: 1, maxDelay: 3)
+        #expect(retry.next(afterFailures: 1) == .retry(after: 1))
+        #expect(retry.next(afterFailures: 2) == .retry(after: 2))
+        #expect(retry.next(afterFailures: 3) == .retry(after: 3))
+        #expect(retry.next(afterFailures: 4) == .giveUp)
+    }
+
+    @Test("index keys sort by deadline and parse back")
+    func indexKeys() {
+        let early = LeaseRecord.indexKey(1_800_000_000.25, "a/b")
+        let late = LeaseRecord.indexKey(1_800_000_100, "a/a")
+        #expect(early < late)
+        #expect(LeaseRecord.parseIndexKey(early)?.id == "a/b")
+        #expect(LeaseRecord.parseIndexKey(early)?.deadline == 1_800_000_000.25)
+    }
+}
+
+/// Reaches the KV engine's factory for a custom registry.
+enum KVBackendFactory {
+    static func make(_ mount: MountInfo) -> (any Backend)? { BackendRegistry.builtIn.make(mount) }
+}
