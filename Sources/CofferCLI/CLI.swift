@@ -8,6 +8,7 @@ public enum CLI {
 
         Commands:
             server     Start a coffer server
+            audit      Verify a hash-chained audit log (audit verify FILE)
             version    Print the version
 
         """
@@ -21,6 +22,7 @@ public enum CLI {
         let rest = Array(arguments.dropFirst())
         switch command {
         case "server": return await ServerCommand.run(rest, environment: environment)
+        case "audit": return AuditCommand.run(rest)
         case "version", "-version", "--version", "-v":
             Output.out("Coffer v\(CofferVersion.coffer) (Vault API \(CofferVersion.vaultCompatible))")
             return 0

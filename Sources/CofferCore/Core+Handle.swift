@@ -6,6 +6,25 @@ extension Core {
     /// the server reports as a generic 500).
     public func handle(_ incoming: LogicalRequest) async throws -> LogicalResponse {
         let state = try unsealed()
+        guard !state.audit.isEmpty else { return try await execute(incoming, state: state, trail: nil) }
+        let trail = AuditTrail()
+        do {
+            let response = try await execute(incoming, state: state, trail: trail)
+            try await auditResponse(incoming, trail: trail, response: response, error: nil, state: state)
+            return response
+        } catch {
+            // Denied and failed requests are audited too; if that fails, the answer is a 500.
+            let message = (error as? CofferError)?.messages.joined(separator: "; ") ?? "internal error"
+            if !trail.requestLogged {
+                try await auditRequest(incoming, trail: trail, error: message, state: state)
+            }
+            try await auditResponse(incoming, trail: trail, response: nil, error: message, state: state)
+            throw error
+        }
+    }
+
+    /// The pipeline proper; `trail` is set when audit devices are enabled.
+    private func execute(_ incoming: LogicalRequest, state: Active, trail: AuditTrail?) async throws -> LogicalResponse {
         var request = incoming
 
         guard let (route, relative) = state.router.route(request.path) else {
@@ -49,6 +68,10 @@ extension Core {
         }
         guard let handler = spec.handlers[operation] ?? (operation == .create ? spec.handlers[.update] : nil) else {
             throw CofferError.unsupportedOperation
+        }
+        if let trail {
+            trail.record(caller: caller, mountType: route.entry.type)
+            try await auditRequest(request, trail: trail, error: nil, state: state)
         }
 
         // A limited-use token spends one use per request and dies after its last.
@@ -107,7 +130,7 @@ extension Core {
         let relative = String(path.dropFirst(4))
         return SpecialPaths.matches(
             [
-                "auth/*", "remount", "audit", "audit/*", "raw", "raw/*", "rotate", "seal", "revoke-prefix/*",
+                "auth/*", "remount", "audit", "audit/*", "audit-hash/*", "raw", "raw/*", "rotate", "seal", "revoke-prefix/*",
                 "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*",
                 "plugins/catalog/*", "config/auditing/*",
             ], relative)

@@ -16,6 +16,8 @@ public struct CoreOptions: Sendable {
     var revocationRetry = RevocationRetry()
     /// False in tests that drive the expiration manager's ticks themselves.
     public var runExpirationLoop = true
+    /// Directories audit files may not be written into (where storage lives).
+    public var protectedDirectories: [String] = []
 
     /// Creates options.
     public init(defaultLeaseTTL: Int64? = nil, maxLeaseTTL: Int64? = nil, clock: @escaping @Sendable () -> Double) {
@@ -43,6 +45,7 @@ public final class Core: Sendable {
         var tokens: TokenStore
         var policies: PolicyStore
         var leases: ExpirationManager
+        var audit: AuditBroker
         var clusterID: String
     }
 
@@ -132,6 +135,7 @@ public final class Core: Sendable {
             return old
         }
         await previous?.leases.stop()
+        await previous?.audit.shutdown()
         await seals.seal()
         logger.info("vault is sealed")
     }
@@ -153,7 +157,9 @@ public final class Core: Sendable {
         ) { [weak self] lease in
             try await self?.revokeLeaseTarget(lease)
         }
-        active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, leases: leases, clusterID: cluster) }
+        let audit = AuditBroker(storage: barrier, logger: logger)
+        try await audit.load()
+        active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, leases: leases, audit: audit, clusterID: cluster) }
         if options.runExpirationLoop { await leases.start() }
     }
 
@@ -210,6 +216,11 @@ public final class Core: Sendable {
     func unsealed() throws(CofferError) -> Active {
         guard let current = active.withLock({ $0 }) else { throw CofferError.sealed }
         return current
+    }
+
+    /// Flushes audit chain heads and closes devices: call at shutdown.
+    public func shutdown() async {
+        await seal()
     }
 
     /// Rotates the barrier's encryption key: a new term for new writes.

@@ -35,11 +35,11 @@ public struct ServerRunner: Sendable {
         case .inmem: storage = InMemoryStorage()
         case .sqlite(let path): storage = try SQLiteStorage(path: path)
         }
-        let core = Core(
-            physical: storage,
-            options: CoreOptions(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clock: { Date().timeIntervalSince1970 }),
-            logger: logger
-        )
+        var options = CoreOptions(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clock: { Date().timeIntervalSince1970 })
+        if case .sqlite(let path) = config.storage {
+            options.protectedDirectories = [URL(fileURLWithPath: path).deletingLastPathComponent().path]
+        }
+        let core = Core(physical: storage, options: options, logger: logger)
         var devSecrets: (unsealKey: String, rootToken: String)?
         if let dev {
             devSecrets = try await Self.prepareDevMode(core, dev)
@@ -58,12 +58,20 @@ public struct ServerRunner: Sendable {
             onServerRunning: { channel in banner.print(boundTo: channel.localAddress) },
             logger: logger
         )
+        // logrotate sends SIGHUP: audit files are reopened at their paths, chains continue.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { Task { await core.reopenAuditFiles() } }
+        hangup.resume()
+        defer { hangup.cancel() }
         do {
             try await app.runService()
         } catch {
+            await core.shutdown()
             try? await storage.close()
             throw error
         }
+        await core.shutdown()
         try await storage.close()
         logger.info("shutdown complete")
     }

@@ -32,6 +32,6 @@ struct SystemBackend: Backend {
                     return nil
                 },
             ]),
-        ] + mountPaths + policyPaths + wrappingPaths + leasePaths
+        ] + mountPaths + policyPaths + wrappingPaths + leasePaths + auditPaths
     }
 }

@@ -1,0 +1,174 @@
+import CofferCrypto
+import CofferSDK
+import Foundation
+import Logging
+import Synchronization
+
+/// The enabled audit devices. Every request and response goes to each of them; if devices are
+/// enabled and none can write, the request fails closed.
+final class AuditBroker: Sendable {
+    static let tablePath = "core/audit"
+
+    private let storage: any Storage
+    private let logger: Logger
+    private let devices = Mutex<[String: FileAuditDevice]>([:])
+    /// Devices in the table that could not be opened: they count as failed writes, so a server
+    /// whose only device is broken refuses requests instead of running unaudited.
+    private let broken = Mutex<Set<String>>([])
+    private let flusher = Mutex<Task<Void, Never>?>(nil)
+
+    init(storage: any Storage, logger: Logger) {
+        self.storage = storage
+        self.logger = logger
+    }
+
+    var isEmpty: Bool { devices.withLock { $0.isEmpty } && broken.withLock { $0.isEmpty } }
+
+    private func all() -> [FileAuditDevice] { devices.withLock { Array($0.values) } }
+
+    /// Opens the persisted devices (at unseal) and starts flushing chain heads once a second.
+    func load() async throws {
+        let table = try await storage.get(Self.tablePath).flatMap { try? JSONParser.parse($0).arrayValue } ?? []
+        for item in table {
+            guard let o = item.objectValue, let path = o["path"]?.stringValue else { continue }
+            let options = (o["options"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            do {
+                let config = try AuditDeviceConfig.parse(path: path, type: o["type"]?.stringValue ?? "file", description: o["description"]?.stringValue ?? "", options: options, protectedDirectories: [])
+                let device = try await open(config)
+                devices.withLock { $0[path] = device }
+            } catch {
+                logger.error("audit device could not be opened; requests fail until it can write", metadata: ["path": "\(path)", "error": "\(error)"])
+                broken.withLock { _ = $0.insert(path) }
+            }
+        }
+        startFlushing()
+    }
+
+    private func open(_ config: AuditDeviceConfig) async throws -> FileAuditDevice {
+        let saltKey = "core/audit-salt/" + config.path
+        let salt: SecureBytes
+        if let stored = try await storage.get(saltKey) {
+            salt = SecureBytes(copying: stored)
+        } else {
+            salt = SecureBytes(randomCount: 32)
+            try await storage.put(saltKey, salt.exportBytes())
+        }
+        let head = try await storage.get("core/audit-head/" + config.path).flatMap { AuditChain.Head(json: try? JSONParser.parse($0)) } ?? .start
+        return try FileAuditDevice(config: config, salt: salt, head: head, logger: logger)
+    }
+
+    private func startFlushing() {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.flushHeads()
+            }
+        }
+        flusher.withLock { $0?.cancel(); $0 = task }
+    }
+
+    /// Persists each device's chain head, so a truncated or deleted file is detected later.
+    func flushHeads() async {
+        for device in all() where await device.headDirty {
+            let head = await device.head
+            do {
+                try await storage.put("core/audit-head/" + device.config.path, JSONWriter.encode(head.json()))
+                await device.markClean()
+            } catch {
+                logger.error("cannot persist the audit chain head", metadata: ["path": "\(device.config.path)"])
+            }
+        }
+    }
+
+    /// Closes every device after a last flush (at seal and shutdown).
+    func shutdown() async {
+        flusher.withLock { $0?.cancel(); $0 = nil }
+        await flushHeads()
+        for device in all() { await device.close() }
+        devices.withLock { $0.removeAll() }
+        broken.withLock { $0.removeAll() }
+    }
+
+    // MARK: Table changes
+
+    func enable(_ config: AuditDeviceConfig) async throws {
+        guard devices.withLock({ $0[config.path] == nil }) else {
+            throw CofferError.badRequest("path already in use: an audit device is enabled at \"\(config.path)\"")
+        }
+        let device = try await open(config)
+        do {
+            // The test write: a device that cannot write is refused now, not at the first request.
+            try await device.write(["type": "audit_device_enabled", "time": .string(Timestamp.rfc3339(Date().timeIntervalSince1970)), "path": .string(config.path)])
+        } catch {
+            await device.close()
+            throw CofferError.badRequest("audit device \"\(config.path)\" cannot write to \(config.filePath)")
+        }
+        devices.withLock { $0[config.path] = device }
+        try await saveTable()
+        await flushHeads()
+    }
+
+    func disable(_ path: String) async throws {
+        let wasBroken = broken.withLock { $0.remove(path) != nil }
+        let device = devices.withLock { $0.removeValue(forKey: path) }
+        guard device != nil || wasBroken else { return }
+        await device?.close()
+        try await saveTable()
+        try await storage.delete("core/audit-head/" + path)
+        try await storage.delete("core/audit-salt/" + path)
+    }
+
+    private func saveTable() async throws {
+        // Broken devices stay in the table: they were enabled, and still count.
+        let existing = try await storage.get(Self.tablePath).flatMap { try? JSONParser.parse($0).arrayValue } ?? []
+        let brokenPaths = broken.withLock { $0 }
+        let kept = existing.filter { brokenPaths.contains($0.objectValue?["path"]?.stringValue ?? "") }
+        let table = (all().map { $0.config.json() } + kept).sorted { ($0.objectValue?["path"]?.stringValue ?? "") < ($1.objectValue?["path"]?.stringValue ?? "") }
+        try await storage.put(Self.tablePath, JSONWriter.encode(.array(table)))
+    }
+
+    func listing() async -> JSONObject {
+        var out = JSONObject()
+        for device in all() {
+            var entry = device.config.listing().objectValue ?? [:]
+            let head = await device.head
+            entry["chain_head"] = head.json()
+            out[device.config.path] = .object(entry)
+        }
+        return out
+    }
+
+    func hash(path: String, input: String) throws -> String {
+        guard let device = devices.withLock({ $0[path] }) else { throw CofferError.badRequest("unknown audit device \"\(path)\"") }
+        return device.hasher.hash(input)
+    }
+
+    func reopenAll() async {
+        for device in all() {
+            do {
+                try await device.reopen()
+            } catch {
+                logger.error("audit file could not be reopened", metadata: ["path": "\(device.config.path)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Logging
+
+    /// Writes one entry to every device (each hashes with its own salt); throws when devices
+    /// exist and none of them wrote.
+    func log(_ build: @Sendable (AuditHasher, AuditDeviceConfig) -> JSONObject) async throws {
+        let targets = all()
+        guard !targets.isEmpty || !broken.withLock({ $0.isEmpty }) else { return }
+        var written = 0
+        for device in targets {
+            do {
+                try await device.write(build(device.hasher, device.config))
+                written += 1
+            } catch {
+                logger.error("audit device failed to write", metadata: ["path": "\(device.config.path)"])
+            }
+        }
+        if written == 0 { throw CofferError.internalError }
+    }
+}

@@ -1,0 +1,117 @@
+import CofferSDK
+import Synchronization
+
+/// What the audit wrapper learns while a request runs: whether its request entry was written,
+/// and who the caller was.
+final class AuditTrail: Sendable {
+    private let state = Mutex<(logged: Bool, caller: TokenRecord?, mountType: String)>((false, nil, ""))
+
+    var requestLogged: Bool { state.withLock { $0.logged } }
+    var caller: TokenRecord? { state.withLock { $0.caller } }
+    var mountType: String { state.withLock { $0.mountType } }
+
+    func record(caller: TokenRecord?, mountType: String) {
+        state.withLock { $0.caller = caller; $0.mountType = mountType }
+    }
+
+    func markLogged() { state.withLock { $0.logged = true } }
+}
+
+extension Core {
+    /// Writes the request entry; a failure is a 500 and the request does not run.
+    func auditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
+        let time = Timestamp.rfc3339(now)
+        let caller = trail.caller, mountType = trail.mountType
+        try await state.audit.log { hasher, config in
+            var entry: JSONObject = [
+                "type": "request", "time": .string(time),
+                "auth": Self.auditAuth(caller, token: request.clientToken, hasher: hasher, config: config),
+                "request": Self.auditRequestObject(request, caller: caller, mountType: mountType, hasher: hasher, config: config),
+            ]
+            if let error { entry["error"] = .string(error) }
+            return entry
+        }
+        trail.markLogged()
+    }
+
+    /// Writes the response entry; a failure is a 500 and the response is not returned.
+    func auditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
+        let time = Timestamp.rfc3339(now)
+        let caller = trail.caller, mountType = trail.mountType
+        try await state.audit.log { hasher, config in
+            var body: JSONObject = ["mount_type": .string(mountType)]
+            if let response {
+                if var data = response.data {
+                    if config.elideListResponses, request.operation == .list, let keys = data["keys"]?.arrayValue {
+                        data["keys"] = .int(Int64(keys.count))
+                    }
+                    body["data"] = hasher.hash(.object(data))
+                }
+                if let auth = response.auth {
+                    var object = auth.json().objectValue ?? [:]
+                    object["client_token"] = .string(hasher.hash(auth.clientToken ?? ""))
+                    object["accessor"] = .string(config.hmacAccessor ? hasher.hash(auth.accessor ?? "") : auth.accessor ?? "")
+                    if let metadata = object["metadata"], !metadata.isNull { object["metadata"] = hasher.hash(metadata) }
+                    body["auth"] = .object(object)
+                }
+                if let wrap = response.wrapInfo {
+                    body["wrap_info"] = [
+                        "token": .string(hasher.hash(wrap.token)),
+                        "accessor": .string(config.hmacAccessor ? hasher.hash(wrap.accessor) : wrap.accessor),
+                        "ttl": .int(wrap.ttl), "creation_time": .string(wrap.creationTime), "creation_path": .string(wrap.creationPath),
+                        "wrapped_accessor": .string(config.hmacAccessor ? hasher.hash(wrap.wrappedAccessor) : wrap.wrappedAccessor),
+                    ]
+                }
+                if let leaseID = response.leaseID {
+                    body["secret"] = ["lease_id": .string(leaseID)]
+                }
+                if !response.warnings.isEmpty { body["warnings"] = .strings(response.warnings) }
+            }
+            return [
+                "type": "response", "time": .string(time),
+                "auth": Self.auditAuth(caller, token: request.clientToken, hasher: hasher, config: config),
+                "request": Self.auditRequestObject(request, caller: caller, mountType: mountType, hasher: hasher, config: config),
+                "response": .object(body),
+                "error": .string(error ?? ""),
+            ]
+        }
+    }
+
+    static func auditAuth(_ caller: TokenRecord?, token: String?, hasher: AuditHasher, config: AuditDeviceConfig) -> JSONValue {
+        guard let caller else { return .null }
+        return [
+            "client_token": .string(hasher.hash(token ?? "")),
+            "accessor": .string(config.hmacAccessor ? hasher.hash(caller.accessor) : caller.accessor),
+            "display_name": .string(caller.displayName),
+            "policies": .strings(caller.policies),
+            "token_policies": .strings(caller.policies),
+            "metadata": caller.meta.isEmpty ? .null : hasher.hash(.object(caller.meta.mapValues { .string($0) })),
+            "entity_id": "",
+            "token_type": .string(caller.type.rawValue),
+            "token_ttl": .int(caller.creationTTL),
+            "token_issue_time": .string(Timestamp.rfc3339(caller.creationTime)),
+        ]
+    }
+
+    static func auditRequestObject(_ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig) -> JSONValue {
+        [
+            "id": .string(request.id),
+            "operation": .string(request.operation.rawValue),
+            "mount_type": .string(mountType),
+            "client_token": .string(request.clientToken.map(hasher.hash) ?? ""),
+            "client_token_accessor": .string(caller.map { config.hmacAccessor ? hasher.hash($0.accessor) : $0.accessor } ?? ""),
+            "namespace": ["id": "root"],
+            "path": .string(request.path),
+            "data": request.data.isEmpty ? .null : hasher.hash(.object(request.data)),
+            "remote_address": .string(request.connection.remoteAddress),
+            "remote_port": .int(Int64(request.connection.remotePort)),
+            "wrap_ttl": .int(request.wrapTTL ?? 0),
+            "headers": [:],
+        ]
+    }
+
+    /// SIGHUP: reopen audit files after logrotate moved them; chains continue.
+    public func reopenAuditFiles() async {
+        await (try? unsealed())?.audit.reopenAll()
+    }
+}
