@@ -46,7 +46,10 @@ extension Core {
             }
             throw CofferError(.notFound, "unsupported path")
         }
-        let fields = try FieldData(raw: request.data, captures: captures, schema: spec.fields, acceptsAnyField: spec.acceptsAnyField)
+        let writes = request.operation == .update || request.operation == .create || request.operation == .patch
+        let fields = try FieldData(
+            raw: request.data, captures: captures, schema: spec.fields, acceptsAnyField: spec.acceptsAnyField, checkRequired: writes
+        )
         var mountRelative = request
         mountRelative.path = relative
         let context = HandlerContext(

@@ -12,7 +12,10 @@ public struct FieldData: Sendable {
     public let unknown: [String]
 
     /// Parses `raw` and `captures` against `schema`; throws a 400 naming the first bad field.
-    public init(raw: JSONObject, captures: [String: String], schema: [String: FieldSpec], acceptsAnyField: Bool = false) throws(CofferError) {
+    /// `checkRequired` is false for reads, lists and deletes, which carry no body to require.
+    public init(
+        raw: JSONObject, captures: [String: String], schema: [String: FieldSpec], acceptsAnyField: Bool = false, checkRequired: Bool = true
+    ) throws(CofferError) {
         var values = [String: JSONValue]()
         var unknown = [String]()
         for (name, value) in raw {
@@ -27,7 +30,7 @@ public struct FieldData: Sendable {
         for (name, value) in captures {
             values[name] = .string(value)
         }
-        for (name, spec) in schema where spec.required && values[name] == nil {
+        for (name, spec) in schema where checkRequired && spec.required && values[name] == nil {
             throw CofferError.badRequest("missing required field '\(name)'")
         }
         self.values = values

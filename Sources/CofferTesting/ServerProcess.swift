@@ -109,6 +109,8 @@ public final class ServerProcess: @unchecked Sendable {
     public var standardOutput: String { output.value }
     /// Everything the server wrote to stderr so far (its log).
     public var standardError: String { errors.value }
+    /// The process id, for sending signals.
+    public var pid: Int32 { process.processIdentifier }
     /// True while the process runs.
     public var isRunning: Bool { process.isRunning }
 
