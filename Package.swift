@@ -38,10 +38,11 @@ let package = Package(
             dependencies: ["CofferSDK"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CofferAuth", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
         .target(
             name: "CofferCore",
             dependencies: [
-                "CofferSDK", "CofferCrypto", "CofferStorage", "CofferEngines", "CofferHCL",
+                "CofferSDK", "CofferCrypto", "CofferStorage", "CofferEngines", "CofferAuth", "CofferHCL",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import CofferAuth
 import CofferEngines
 import CofferSDK
 
@@ -12,7 +13,9 @@ public struct BackendRegistry: Sendable {
     ])
 
     /// The auth methods that ship with coffer (the token method is built into the core).
-    public static let builtInAuth = BackendRegistry(factories: [:])
+    public static let builtInAuth = BackendRegistry(factories: [
+        "approle": { _ in AppRoleBackend() },
+    ])
 
     /// Types users may not mount themselves: they exist once, at fixed paths.
     static let singletonTypes: Set<String> = ["cubbyhole", "system", "token", "identity"]

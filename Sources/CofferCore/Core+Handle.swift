@@ -54,7 +54,7 @@ extension Core {
         mountRelative.path = relative
         let context = HandlerContext(
             request: mountRelative, fields: fields, storage: StorageView(barrier, prefix: route.entry.storagePrefix),
-            mount: route.entry.info, now: now
+            mount: route.entry.info, now: now, crypto: try await MountCrypto.load(for: route.entry, barrier: barrier, cache: salts)
         )
 
         // An existence check decides create versus update, which the ACL tells apart.
@@ -148,6 +148,8 @@ extension Core {
         for spec in backend.paths {
             if let captures = spec.pattern.match(path) { return (spec, captures) }
         }
+        // List requests end in a slash; routes such as role/:name/secret-id are written without.
+        if path.hasSuffix("/") { return findPath(backend, String(path.dropLast())) }
         return nil
     }
 }

@@ -58,6 +58,7 @@ public final class Core: Sendable {
     let migrations = Mutex<[String: JSONValue]>([:])
     let active = Mutex<Active?>(nil)
     let mountChanges = MountChangeQueue()
+    let salts = SaltCache()
     let logger: Logger
     /// The configuration it was built with.
     public let options: CoreOptions

@@ -10,14 +10,17 @@ public struct HandlerContext: Sendable {
     public var mount: MountInfo
     /// Seconds since 1970, from the core's clock (tests drive it).
     public var now: Double
+    /// Salted hashing and random ids for this mount.
+    public var crypto: any BackendCrypto
 
     /// Creates a context.
-    public init(request: LogicalRequest, fields: FieldData, storage: StorageView, mount: MountInfo, now: Double) {
+    public init(request: LogicalRequest, fields: FieldData, storage: StorageView, mount: MountInfo, now: Double, crypto: any BackendCrypto) {
         self.request = request
         self.fields = fields
         self.storage = storage
         self.mount = mount
         self.now = now
+        self.crypto = crypto
     }
 }
 

@@ -96,3 +96,17 @@ extension Substring {
         return parts
     }
 }
+
+extension CIDR {
+    /// True when `other` lies wholly inside this block.
+    public func encloses(_ other: CIDR) -> Bool {
+        guard other.network.count == network.count, other.prefixLength >= prefixLength else { return false }
+        var bits = prefixLength
+        for index in 0..<network.count where bits > 0 {
+            let mask: UInt8 = bits >= 8 ? 0xFF : UInt8(0xFF << (8 - bits))
+            if other.network[index] & mask != network[index] & mask { return false }
+            bits -= 8
+        }
+        return true
+    }
+}

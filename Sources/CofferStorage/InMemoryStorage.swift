@@ -47,6 +47,11 @@ public final class InMemoryStorage: PhysicalStorage {
 
     public func close() async throws {}
 
+    /// Every key, for tests that check what exists.
+    public func allKeys() -> [String] {
+        entries.withLock { Array($0.keys) }
+    }
+
     /// Every stored byte string, for tests that check nothing is stored in the clear.
     public func allValues() -> [[UInt8]] {
         entries.withLock { Array($0.values) }

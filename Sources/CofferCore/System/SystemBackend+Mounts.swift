@@ -157,7 +157,9 @@ extension Core {
         let (defaultTTL, maxTTL) = try Self.ttls(ctx.fields.object("config") ?? [:])
         try await mountChanges.run { [type, options] in
             let current = try self.unsealed().router.entries
-            let path = try MountTable.validateNewPath(requested, existing: current, auth: auth)
+            // validateNewPath adds the auth/ prefix itself.
+            let bare = auth && requested.hasPrefix("auth/") ? String(requested.dropFirst(5)) : requested
+            let path = try MountTable.validateNewPath(bare, existing: current, auth: auth)
             var entry = MountTable.newEntry(path: path, type: type, description: description, options: options, isAuth: auth)
             entry.defaultLeaseTTL = defaultTTL
             entry.maxLeaseTTL = maxTTL

@@ -1,0 +1,37 @@
+import CofferCrypto
+import CofferSDK
+import Synchronization
+
+/// `BackendCrypto` for one mount: its salt is a random key kept in the barrier under
+/// `core/mount-salt/<mount id>` (outside the mount's own view, where a KV list would show it),
+/// created on first use.
+struct MountCrypto: BackendCrypto {
+    let salt: SecureBytes
+
+    func salted(_ value: String) -> String { Hex.encode(Digest.hmacSHA256(key: salt, Array(value.utf8))) }
+    func uuid() -> String { SecureRandom.uuid() }
+    func constantTimeEquals(_ a: String, _ b: String) -> Bool { Digest.constantTimeEquals(Array(a.utf8), Array(b.utf8)) }
+
+    /// The mount's salt, loaded once per process and cached by mount id.
+    static func load(for entry: MountEntry, barrier: any Storage, cache: SaltCache) async throws -> MountCrypto {
+        if let cached = cache.get(entry.uuid) { return MountCrypto(salt: cached) }
+        let key = "core/mount-salt/" + entry.uuid
+        let salt: SecureBytes
+        if let stored = try await barrier.get(key) {
+            salt = SecureBytes(copying: stored)
+        } else {
+            salt = SecureBytes(randomCount: 32)
+            try await barrier.put(key, salt.exportBytes())
+        }
+        cache.set(entry.uuid, salt)
+        return MountCrypto(salt: salt)
+    }
+}
+
+
+/// Mount salts by mount id, so a request does not read one from storage every time.
+final class SaltCache: Sendable {
+    private let salts = Mutex<[String: SecureBytes]>([:])
+    func get(_ id: String) -> SecureBytes? { salts.withLock { $0[id] } }
+    func set(_ id: String, _ salt: SecureBytes) { salts.withLock { $0[id] = salt } }
+}
