@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -62,7 +64,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "CofferCLI", dependencies: ["CofferServer", "CofferCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "CofferCLI",
+            dependencies: [
+                "CofferServer", "CofferCore", "CofferSDK", "CofferHCL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "coffer", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
         .target(name: "CofferTesting", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
 

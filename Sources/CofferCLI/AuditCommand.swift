@@ -58,17 +58,4 @@ enum AuditCommand {
         Output.out("Audit chain intact: \(report.entries) entries, head \(report.head)")
         return 0
     }
-
-    static func run(_ arguments: [String]) -> Int32 {
-        guard let sub = arguments.first else {
-            Output.error(usage)
-            return 1
-        }
-        switch sub {
-        case "verify": return verify(Array(arguments.dropFirst()))
-        default:
-            Output.error("Unknown audit subcommand \"\(sub)\"\n\n\(usage)")
-            return 1
-        }
-    }
 }
