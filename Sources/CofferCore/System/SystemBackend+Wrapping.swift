@@ -37,6 +37,4 @@ extension SystemBackend {
             ]),
         ]
     }
-
-    var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["wrapping/lookup"]) }
 }

@@ -6,6 +6,10 @@ import CofferSDK
 struct SystemBackend: Backend {
     unowned let core: Core
 
+    /// As in Vault: wrapping lookups need no token, and the UI mount listing checks the
+    /// caller's access itself (so a token with any grant on a mount can see it).
+    var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["wrapping/lookup", "internal/ui/mounts", "internal/ui/mounts/*"]) }
+
     var paths: [PathSpec] {
         [
             PathSpec("seal", help: "Seal the server", handlers: [
