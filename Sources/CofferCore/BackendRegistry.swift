@@ -15,6 +15,8 @@ public struct BackendRegistry: Sendable {
     /// The auth methods that ship with coffer (the token method is built into the core).
     public static let builtInAuth = BackendRegistry(factories: [
         "approle": { _ in AppRoleBackend() },
+        "jwt": { _ in JWTBackend() },
+        "oidc": { _ in JWTBackend() },
     ])
 
     /// Types users may not mount themselves: they exist once, at fixed paths.

@@ -69,6 +69,7 @@ struct CLITests {
         #expect(result.stderr.contains("wrapping token is not valid or does not exist"))
         #expect(result.stdout.contains("Success! Revoked any leases with prefix: auth/token/create"))
         #expect(result.stdout.contains("Audit chain intact"))
+        #expect(result.stdout.contains("ref_protected:true"), "the JWT role written from a heredoc reads back")
         let audit = (try? String(contentsOfFile: home + "/coffer-audit.log", encoding: .utf8)) ?? ""
         #expect(!audit.isEmpty && !audit.contains("s3cr3t"))
         try await server.stop()

@@ -1,5 +1,4 @@
 import CofferSDK
-import Foundation
 
 /// A token role (`auth/token/roles/:name`): a preset for tokens created through
 /// `auth/token/create/:name`.
@@ -106,22 +105,5 @@ struct TokenRole: Sendable {
         renewable = json["renewable"]?.boolValue ?? true
         pathSuffix = json["path_suffix"]?.stringValue ?? ""
         settings = TokenSettings(json: json)
-    }
-}
-
-/// `*` globs as Vault's policy lists use them (any run of characters).
-enum Glob {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
-        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
-        guard parts.count > 1 else { return pattern == text }
-        var rest = Substring(text)
-        guard rest.hasPrefix(parts[0]) else { return false }
-        rest = rest.dropFirst(parts[0].count)
-        for (index, part) in parts.enumerated().dropFirst() {
-            if index == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) }
-            guard let range = rest.range(of: part) else { return false }
-            rest = rest[range.upperBound...]
-        }
-        return true
     }
 }

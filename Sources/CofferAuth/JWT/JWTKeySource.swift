@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import CofferSDK
+import Foundation
+import JWTKit
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Fetches OIDC discovery documents and JWKS over HTTPS (or HTTP on loopback for tests), with
+/// an optional private CA.
+enum JWKSFetcher {
+    static func fetch(_ url: String, caPEM: String) async throws -> [UInt8] {
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
+            throw CofferError.badRequest("invalid URL \"\(url)\"")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if !caPEM.isEmpty {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
+            } catch {
+                throw CofferError.badRequest("invalid CA PEM: it holds no certificate")
+            }
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(10))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Accept", value: "application/json")
+            let response = try await client.execute(request, timeout: .seconds(15))
+            let body = Array(try await response.body.collect(upTo: 4 * 1024 * 1024).readableBytesView)
+            try? await client.shutdown()
+            guard response.status == .ok else { throw CofferError.badRequest("fetching \(url) answered HTTP \(response.status.code)") }
+            return body
+        } catch let error as CofferError {
+            try? await client.shutdown()
+            throw error
+        } catch {
+            try? await client.shutdown()
+            throw CofferError.badRequest("cannot fetch \(url): \(error)")
+        }
+    }
+
+    /// The JWKS URL and issuer a discovery document names.
+    static func discover(_ discoveryURL: String, caPEM: String) async throws -> (jwksURI: String, issuer: String) {
+        let url = discoveryURL.hasSuffix("/") ? String(discoveryURL.dropLast()) : discoveryURL
+        let body = try await fetch(url + "/.well-known/openid-configuration", caPEM: caPEM)
+        guard let document = (try? JSONParser.parse(body))?.objectValue, let jwksURI = document["jwks_uri"]?.stringValue else {
+            throw CofferError.badRequest("the OIDC discovery document at \(url) has no jwks_uri")
+        }
+        return (jwksURI, document["issuer"]?.stringValue ?? "")
+    }
+}
+
+/// Decodes nothing: coffer reads the claims itself once the signature has been verified.
+struct SignatureOnly: JWTPayload {
+    init(from decoder: any Decoder) throws {}
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Verified key sets per mount, refreshed when a token names a key id the cached set lacks, so
+/// a key rotation at the issuer needs no restart. One refresh at a time per mount.
+actor JWKSCache {
+    static let shared = JWKSCache()
+
+    /// A mount's keys, the key ids among them, and when they were fetched.
+    struct Entry: Sendable {
+        let keys: JWTKeyCollection
+        let kids: Set<String>
+        let fetched: ContinuousClock.Instant
+    }
+
+    private var sets: [String: Entry] = [:]
+    private var refreshing: [String: Task<Entry, any Error>] = [:]
+    /// Recent refreshes per mount, to cap them at five in ten seconds.
+    private var recentRefreshes: [String: [ContinuousClock.Instant]] = [:]
+    /// Key ids a refresh did not turn up, so the same unknown id does not cause another fetch.
+    private var missingKids: [String: Set<String>] = [:]
+
+    /// Builds a key collection from JWKS JSON, refusing symmetric keys.
+    static func collection(fromJWKS bytes: [UInt8]) async throws -> JWTKeyCollection {
+        try await entry(fromJWKS: bytes).keys
+    }
+
+    static func entry(fromJWKS bytes: [UInt8]) async throws -> Entry {
+        guard let document = (try? JSONParser.parse(bytes))?.objectValue, let keys = document["keys"]?.arrayValue else {
+            throw CofferError.badRequest("the JWKS document is not a JSON key set")
+        }
+        let usable = keys.filter { $0.objectValue?["kty"]?.stringValue != "oct" }
+        let collection = JWTKeyCollection()
+        do {
+            try await collection.add(jwksJSON: JSONWriter.string(["keys": .array(usable)]))
+        } catch {
+            throw CofferError.badRequest("the JWKS document has a key coffer cannot use: \(error)")
+        }
+        let kids = Set(usable.compactMap { $0.objectValue?["kid"]?.stringValue })
+        return Entry(keys: collection, kids: kids, fetched: .now)
+    }
+
+    /// The mount's keys; when the token names a key id the cached set lacks, fetch again, at
+    /// most five times in ten seconds and once per unknown id, so forged key ids cannot make us
+    /// hammer the issuer.
+    func keys(for mount: String, config: JWTConfig, kid: String?) async throws -> JWTKeyCollection {
+        let now = ContinuousClock.now
+        recentRefreshes[mount] = (recentRefreshes[mount] ?? []).filter { now - $0 < .seconds(10) }
+        if let cached = sets[mount] {
+            guard let kid, !cached.kids.contains(kid), !(missingKids[mount]?.contains(kid) ?? false),
+                (recentRefreshes[mount]?.count ?? 0) < 5
+            else { return cached.keys }
+        }
+        if let running = refreshing[mount] { return try await running.value.keys }
+        let task = Task { try await Self.load(config) }
+        refreshing[mount] = task
+        defer { refreshing[mount] = nil }
+        let loaded = try await task.value
+        recentRefreshes[mount, default: []].append(now)
+        sets[mount] = loaded
+        if let kid, !loaded.kids.contains(kid) { missingKids[mount, default: []].insert(kid) } else { missingKids[mount] = nil }
+        return loaded.keys
+    }
+
+    func invalidate(_ mount: String) {
+        sets[mount] = nil
+        missingKids[mount] = nil
+    }
+
+    static func load(_ config: JWTConfig) async throws -> Entry {
+        var url = config.jwksURL
+        var ca = config.jwksCAPEM
+        if !config.oidcDiscoveryURL.isEmpty {
+            url = try await JWKSFetcher.discover(config.oidcDiscoveryURL, caPEM: config.oidcDiscoveryCAPEM).jwksURI
+            ca = config.oidcDiscoveryCAPEM
+        }
+        return try await entry(fromJWKS: JWKSFetcher.fetch(url, caPEM: ca))
+    }
+}
+
+/// Static PEM keys (`jwt_validation_pubkeys`), turned into a collection for one algorithm.
+enum StaticKeys {
+    /// Checks that every PEM is a public key coffer can verify with.
+    static func validate(_ pems: [String]) throws(CofferError) {
+        for (index, pem) in pems.enumerated() {
+            let rsa = try? Insecure.RSA.PublicKey(pem: pem)
+            let p256 = try? ES256PublicKey(pem: pem)
+            let p384 = try? ES384PublicKey(pem: pem)
+            let ed = try? EdDSA.PublicKey(pem: pem)
+            if rsa == nil, p256 == nil, p384 == nil, ed == nil {
+                throw CofferError.badRequest("jwt_validation_pubkeys[\(index)] is not an RSA, P-256, P-384 or Ed25519 public key in PEM form")
+            }
+        }
+    }
+
+    static func collection(_ pems: [String], alg: String) async -> JWTKeyCollection {
+        let collection = JWTKeyCollection()
+        for pem in pems {
+            switch alg {
+            case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
+                guard let key = try? Insecure.RSA.PublicKey(pem: pem) else { continue }
+                let digest: DigestAlgorithm = alg.hasSuffix("384") ? .sha384 : alg.hasSuffix("512") ? .sha512 : .sha256
+                if alg.hasPrefix("PS") {
+                    await collection.add(pss: key, digestAlgorithm: digest)
+                } else {
+                    await collection.add(rsa: key, digestAlgorithm: digest)
+                }
+            case "ES256":
+                if let key = try? ES256PublicKey(pem: pem) { await collection.add(ecdsa: key) }
+            case "ES384":
+                if let key = try? ES384PublicKey(pem: pem) { await collection.add(ecdsa: key) }
+            case "EdDSA":
+                if let key = try? EdDSA.PublicKey(pem: pem) { await collection.add(eddsa: key) }
+            default:
+                continue
+            }
+        }
+        return collection
+    }
+}
