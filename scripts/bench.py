@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Drives the coffer benchmarks (see scripts/bench). Standard library and wrk only."""
+import argparse
+import base64
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = "bench-root"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(addr, method, path, body=None, token=ROOT, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(addr + "/v1/" + path, data=data, method=method)
+    if token:
+        request.add_header("X-Vault-Token", token)
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def start_server(binary, home):
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [binary, "server", "-dev", "-dev-root-token-id=" + ROOT, "-dev-listen-address=127.0.0.1:%d" % port],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, HOME=home),
+    )
+    addr = "http://127.0.0.1:%d" % port
+    while True:
+        try:
+            with urllib.request.urlopen(addr + "/v1/sys/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except Exception:
+            if time.monotonic() - started > 30:
+                raise SystemExit("coffer did not start")
+            time.sleep(0.002)
+    return process, addr, (time.monotonic() - started) * 1000
+
+
+LUA = """
+wrk.method = "%s"
+wrk.headers["X-Vault-Token"] = "%s"
+wrk.headers["Content-Type"] = "application/json"
+%s
+"""
+
+
+def wrk(addr, path, duration, threads=2, connections=32, method="GET", body=None, token=ROOT):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(LUA % (method, token or "", ("wrk.body = %s" % json.dumps(json.dumps(body))) if body is not None else ""))
+    script.close()
+    out = subprocess.run(
+        ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--latency", "-s", script.name, addr + "/v1/" + path],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+
+    def percentile(p):
+        match = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % p, out)
+        if not match:
+            return None
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"rps": rps, "p50_ms": percentile(50), "p99_ms": percentile(99), "threads": threads, "connections": connections,
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def rs256_jwt(key_path, claims):
+    enc = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    signing_input = enc(json.dumps({"alg": "RS256", "typ": "JWT"}).encode()) + "." + enc(json.dumps(claims).encode())
+    signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key_path], input=signing_input.encode(), capture_output=True, check=True).stdout
+    return signing_input + "." + enc(signature)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    duration = 2 if args.smoke else 10
+    secrets_for_rss = 2000 if args.smoke else 100000
+    home = tempfile.mkdtemp(prefix="coffer-bench-")
+    rows = []
+
+    def row(name, result=None, **extra):
+        entry = {"name": name}
+        entry.update(result or {})
+        entry.update(extra)
+        rows.append(entry)
+        print("  %-44s %s" % (name, json.dumps({k: v for k, v in entry.items() if k != "name"})), flush=True)
+
+    process, addr, cold_ms = start_server(args.binary, home)
+    try:
+        time.sleep(0.3)
+        row("cold start: launch to first sys/health 200", first_response_ms=round(cold_ms, 1))
+        row("idle RSS", rss_mb=round(rss_kb(process.pid) / 1024, 1))
+
+        ceiling = wrk(addr, "sys/health", duration, token=None)
+        row("ceiling: GET sys/health", ceiling)
+        api(addr, "POST", "secret/data/bench", {"data": {"password": "x" * 32, "user": "ci"}})
+        read = wrk(addr, "secret/data/bench", duration)
+        row("KV v2 read", read, ratio=round(read["rps"] / ceiling["rps"], 2))
+        row("KV v2 read, one connection", wrk(addr, "secret/data/bench", duration, threads=1, connections=1))
+        write = wrk(addr, "secret/data/bench-write", duration, method="POST", body={"data": {"password": "y" * 32}})
+        row("KV v2 write (in-memory dev storage)", write, ratio=round(write["rps"] / ceiling["rps"], 2))
+        service = wrk(addr, "auth/token/create", duration, method="POST", body={"policies": ["default"], "ttl": "1h"})
+        row("token create (service)", service, ratio=round(service["rps"] / ceiling["rps"], 2))
+        batch = wrk(addr, "auth/token/create", duration, method="POST", body={"policies": ["default"], "type": "batch", "ttl": "1h"})
+        row("token create (batch)", batch, ratio=round(batch["rps"] / ceiling["rps"], 2))
+
+        api(addr, "POST", "sys/auth/approle", {"type": "approle"})
+        for name, token_type in [("svc", "service"), ("bat", "batch")]:
+            api(addr, "POST", "auth/approle/role/" + name, {"token_policies": ["default"], "token_type": token_type, "token_ttl": "1h"})
+            role_id = api(addr, "GET", "auth/approle/role/%s/role-id" % name)["data"]["role_id"]
+            secret_id = api(addr, "POST", "auth/approle/role/%s/secret-id" % name, {})["data"]["secret_id"]
+            login = wrk(addr, "auth/approle/login", duration, method="POST", body={"role_id": role_id, "secret_id": secret_id}, token=None)
+            row("AppRole login (%s tokens)" % token_type, login, ratio=round(login["rps"] / ceiling["rps"], 2))
+
+        key = os.path.join(home, "jwt.key")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key], check=True, capture_output=True)
+        public = subprocess.run(["openssl", "pkey", "-in", key, "-pubout"], check=True, capture_output=True, text=True).stdout
+        api(addr, "POST", "sys/auth/jwt", {"type": "jwt"})
+        api(addr, "POST", "auth/jwt/config", {"jwt_validation_pubkeys": [public], "bound_issuer": "https://bench"})
+        api(addr, "POST", "auth/jwt/role/bench", {"user_claim": "sub", "bound_audiences": ["coffer"], "token_policies": ["default"], "token_type": "batch"})
+        token = rs256_jwt(key, {"iss": "https://bench", "aud": "coffer", "sub": "job", "exp": int(time.time()) + 3600, "iat": int(time.time())})
+        jwt = wrk(addr, "auth/jwt/login", duration, method="POST", body={"role": "bench", "jwt": token}, token=None)
+        row("JWT login (RS256, batch tokens)", jwt, ratio=round(jwt["rps"] / ceiling["rps"], 2))
+
+        log = os.path.join(home, "audit.log")
+        api(addr, "PUT", "sys/audit/file", {"type": "file", "options": {"file_path": log}})
+        audited = wrk(addr, "secret/data/bench", duration)
+        row("KV v2 read with a file audit device", audited, ratio=round(audited["rps"] / ceiling["rps"], 2),
+            cost_vs_unaudited=round(1 - audited["rps"] / read["rps"], 2))
+        api(addr, "DELETE", "sys/audit/file")
+
+        before = rss_kb(process.pid)
+        for n in range(secrets_for_rss):
+            api(addr, "POST", "secret/data/many/%d" % n, {"data": {"password": "p" * 24, "n": str(n)}})
+        row("RSS holding %d secrets" % secrets_for_rss, rss_mb=round(rss_kb(process.pid) / 1024, 1), before_mb=round(before / 1024, 1))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "smoke": args.smoke}
+    with open("bench-results.json", "w") as out:
+        json.dump({"machine": machine, "rows": rows, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, out, indent=2)
+    print("\nwrote bench-results.json")
+
+
+if __name__ == "__main__":
+    main()
