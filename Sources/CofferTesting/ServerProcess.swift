@@ -152,3 +152,46 @@ public func runCoffer(_ arguments: [String], environment: [String: String] = [:]
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
+
+/// A server on SQLite storage in a directory of its own, initialised with one key share:
+/// for tests that restart the process and expect their data back.
+public struct SQLiteTestServer: Sendable {
+    /// The directory holding `server.hcl` and the database.
+    public let directory: String
+    /// The configuration file.
+    public let configPath: String
+
+    /// Writes a configuration with SQLite storage at `databasePath` (default: in `directory`).
+    public init(directory: String, databasePath: String? = nil) throws {
+        self.directory = directory
+        configPath = directory + "/server.hcl"
+        try """
+            storage "sqlite" { path = "\(databasePath ?? directory + "/coffer.db")" }
+            listener "tcp" {
+              address = "127.0.0.1:0"
+              tls_disable = true
+            }
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the server process (sealed, or uninitialised the first time).
+    public func start() async throws -> ServerProcess {
+        try await ServerProcess.start(configPath: configPath)
+    }
+
+    /// Initialises with one share and unseals; returns the key and root token.
+    public static func initialise(_ server: ServerProcess) async throws -> (key: String, rootToken: String) {
+        let http = VaultHTTP(address: server.address)
+        let result = try await http.request("PUT", "sys/init", body: ["secret_shares": 1, "secret_threshold": 1])
+        guard let object = result.json?.objectValue, let key = object["keys"]?.arrayValue?.first?.stringValue,
+            let token = object["root_token"]?.stringValue
+        else { throw ServerProcess.Failure(description: "sys/init failed: \(result.text)") }
+        try await unseal(server, key: key)
+        return (key, token)
+    }
+
+    /// Unseals a restarted server.
+    public static func unseal(_ server: ServerProcess, key: String) async throws {
+        _ = try await VaultHTTP(address: server.address).request("PUT", "sys/unseal", body: ["key": .string(key)])
+    }
+}

@@ -110,20 +110,9 @@ struct AuditTests {
         let directory = try Self.tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
-        let config = directory + "/server.hcl"
-        try """
-            storage "sqlite" { path = "\(directory)/data/coffer.db" }
-            listener "tcp" {
-              address = "127.0.0.1:0"
-              tls_disable = true
-            }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        var server = try await ServerProcess.start(configPath: config)
-        var http = VaultHTTP(address: server.address)
-        let initialised = try await http.request("PUT", "sys/init", body: ["secret_shares": 1, "secret_threshold": 1])
-        let key = try #require(initialised.json?.objectValue?["keys"]?.arrayValue?.first?.stringValue)
-        let token = try #require(initialised.json?.objectValue?["root_token"]?.stringValue)
-        _ = try await http.request("PUT", "sys/unseal", body: ["key": .string(key)])
+        let setup = try SQLiteTestServer(directory: directory, databasePath: directory + "/data/coffer.db")
+        var server = try await setup.start()
+        let (key, token) = try await SQLiteTestServer.initialise(server)
         var root = VaultHTTP(address: server.address, token: token)
         #expect(try await root.request("PUT", "sys/audit/inside", body: ["type": "file", "options": ["file_path": .string(directory + "/data/audit.log")]]).status == 400, "no audit file in the storage directory")
         let log = directory + "/audit.log"
@@ -135,9 +124,8 @@ struct AuditTests {
         // The device's file now points at a full disk.
         try FileManager.default.removeItem(atPath: log)
         try FileManager.default.createSymbolicLink(atPath: log, withDestinationPath: "/dev/full")
-        server = try await ServerProcess.start(configPath: config)
-        http = VaultHTTP(address: server.address)
-        _ = try await http.request("PUT", "sys/unseal", body: ["key": .string(key)])
+        server = try await setup.start()
+        try await SQLiteTestServer.unseal(server, key: key)
         root = VaultHTTP(address: server.address, token: token)
         let read = try await root.read("secret/data/x")
         #expect(read.status == 500)

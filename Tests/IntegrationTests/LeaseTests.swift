@@ -69,21 +69,9 @@ struct LeaseHTTPTests {
         let directory = NSTemporaryDirectory() + "coffer-lease-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config = directory + "/server.hcl"
-        try """
-            storage "sqlite" { path = "\(directory)/coffer.db" }
-            listener "tcp" {
-              address = "127.0.0.1:0"
-              tls_disable = true
-            }
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-
-        var server = try await ServerProcess.start(configPath: config)
-        var http = VaultHTTP(address: server.address)
-        let initialised = try await http.request("PUT", "sys/init", body: ["secret_shares": 1, "secret_threshold": 1])
-        let key = try #require(initialised.json?.objectValue?["keys"]?.arrayValue?.first?.stringValue)
-        let rootToken = try #require(initialised.json?.objectValue?["root_token"]?.stringValue)
-        _ = try await http.request("PUT", "sys/unseal", body: ["key": .string(key)])
+        let setup = try SQLiteTestServer(directory: directory)
+        var server = try await setup.start()
+        let (key, rootToken) = try await SQLiteTestServer.initialise(server)
         var root = VaultHTTP(address: server.address, token: rootToken)
         let short = try await Self.createToken(root, ttl: "2s")
         let long = try await Self.createToken(root, ttl: "1h")
@@ -91,9 +79,8 @@ struct LeaseHTTPTests {
         #expect(try await server.stop() == 0)
 
         try await Task.sleep(for: .milliseconds(2500))
-        server = try await ServerProcess.start(configPath: config)
-        http = VaultHTTP(address: server.address)
-        _ = try await http.request("PUT", "sys/unseal", body: ["key": .string(key)])
+        server = try await setup.start()
+        try await SQLiteTestServer.unseal(server, key: key)
         root = VaultHTTP(address: server.address, token: rootToken)
         var remaining = try await Self.tokenLeases(root)
         for _ in 0..<20 where remaining.count != 1 {

@@ -15,26 +15,27 @@ extension SystemBackend {
             ]),
             PathSpec("wrapping/unwrap", fields: tokenField, help: "Unwrap a wrapping token, once", handlers: [
                 .update: { [core] ctx in
-                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
-                    return try await core.unwrap(token: token, state: core.unsealed())
+                    return try await core.unwrap(token: Self.wrappingToken(ctx), state: core.unsealed())
                 },
             ]),
             PathSpec("wrapping/lookup", fields: tokenField, help: "Look up a wrapping token without using it", handlers: [
                 .update: { [core] ctx in
-                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
-                    return try await core.lookupWrapping(token: token, state: core.unsealed())
+                    return try await core.lookupWrapping(token: Self.wrappingToken(ctx), state: core.unsealed())
                 },
                 .read: { [core] ctx in
-                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
-                    return try await core.lookupWrapping(token: token, state: core.unsealed())
+                    return try await core.lookupWrapping(token: Self.wrappingToken(ctx), state: core.unsealed())
                 },
             ]),
             PathSpec("wrapping/rewrap", fields: tokenField, help: "Move a wrapped response to a fresh token", handlers: [
                 .update: { [core] ctx in
-                    let token = ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
-                    return try await core.rewrap(token: token, state: core.unsealed())
+                    return try await core.rewrap(token: Self.wrappingToken(ctx), state: core.unsealed())
                 },
             ]),
         ]
+    }
+
+    /// The wrapping token from the body, or else the caller's own token.
+    static func wrappingToken(_ ctx: HandlerContext) -> String? {
+        ctx.fields.string("token").flatMap { $0.isEmpty ? nil : $0 } ?? ctx.request.clientToken
     }
 }
