@@ -87,35 +87,46 @@ actor ExpirationManager {
                 return (key, id)
             }
             if due.isEmpty { break }
+            // Successful revocations are forgotten in one storage batch per page: one commit,
+            // not one per lease. A crash before it only means those leases are revoked again.
+            var forget = [StorageWrite]()
             for start in stride(from: 0, to: due.count, by: parallelism) {
                 let batch = due[start..<min(start + parallelism, due.count)]
-                revoked += await withTaskGroup(of: Bool.self) { group in
+                let done = await withTaskGroup(of: [StorageWrite]?.self) { group in
                     for (key, id) in batch {
                         group.addTask { await self.expire(indexKey: key, id: id, now: now) }
                     }
-                    var count = 0
-                    for await done in group where done { count += 1 }
-                    return count
+                    var writes = [[StorageWrite]]()
+                    for await result in group { if let result { writes.append(result) } }
+                    return writes
                 }
+                revoked += done.count
+                forget += done.flatMap { $0 }
                 // Let request handling run between batches of a large wave.
                 await Task.yield()
+            }
+            do {
+                try await storage.write(forget)
+            } catch {
+                logger.error("cannot remove revoked leases from storage; they will be revoked again", metadata: ["error": "\(error)"])
+                return revoked
             }
             if keys.count < pageSize { break }
         }
         return revoked
     }
 
-    /// Revokes one due lease; on failure, reschedules it with backoff or gives it up.
-    private func expire(indexKey: String, id: String, now: Double) async -> Bool {
+    /// Revokes one due lease and returns the writes that forget it; on failure, reschedules it
+    /// with backoff or gives it up, and returns nil.
+    private func expire(indexKey: String, id: String, now: Double) async -> [StorageWrite]? {
         do {
             guard var record = try await load(id) else {
                 try await storage.delete(indexKey)
-                return false
+                return nil
             }
             do {
                 try await revoker(record)
-                try await storage.write([.delete(indexKey), .delete("id/" + id)] + tokenIndexDeletes(record))
-                return true
+                return [.delete(indexKey), .delete("id/" + id)] + tokenIndexDeletes(record)
             } catch {
                 record.attempts += 1
                 record.lastError = (error as? CofferError)?.description ?? "\(type(of: error))"
@@ -132,11 +143,11 @@ actor ExpirationManager {
                     try await storage.write([.delete(indexKey), .put("id/" + id, JSONWriter.encode(record.json()))])
                     logger.error("lease is irrevocable after repeated failures", metadata: ["lease_id": "\(id)", "attempts": "\(record.attempts)", "error": "\(record.lastError ?? "")"])
                 }
-                return false
+                return nil
             }
         } catch {
             logger.error("lease bookkeeping failed", metadata: ["lease_id": "\(id)", "error": "\(error)"])
-            return false
+            return nil
         }
     }
 
