@@ -1,3 +1,4 @@
+import CofferSDK
 import Foundation
 import Synchronization
 
