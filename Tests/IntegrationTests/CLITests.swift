@@ -168,6 +168,20 @@ struct CLITests {
         let stored = try String(contentsOfFile: home + "/.vault-token", encoding: .utf8)
         #expect(stored.hasPrefix("hvs."))
 
+        // The remaining verbs, and VAULT_WRAP_TTL from the environment.
+        #expect(try sh("coffer kv put secret/p a=1 && coffer patch secret/data/p data=ignored").status == 2, "generic patch without merge-patch fields is refused by KV")
+        #expect(try sh("coffer write secret/data/q data=x").status == 2, "data must be an object")
+        #expect(try sh("echo '{\"data\":{\"b\":\"2\"}}' | coffer patch secret/data/p -").status == 0)
+        #expect(try sh("coffer kv get -field=b secret/p").stdout == "2")
+        let wrapped = try runShell("coffer kv get -format=json secret/p", environment: env.merging(["VAULT_WRAP_TTL": "60"]) { _, b in b })
+        #expect(wrapped.stdout.contains("\"wrap_info\""), "VAULT_WRAP_TTL wraps every request")
+        #expect(try sh("coffer audit enable -path=a2 file file_path=\(home)/a2.log && coffer audit disable a2").status == 0)
+        #expect(try sh("coffer audit list").stdout.contains("No audit devices"))
+        #expect(try sh("coffer policy delete app").status == 0)
+        #expect(!(try sh("coffer policy list").stdout.contains("app")))
+        #expect(try sh("coffer auth disable approle").status == 0)
+        #expect(!(try sh("coffer auth list").stdout.contains("approle/")))
+
         // Operator commands.
         #expect(try sh("coffer operator key-status").stdout.contains("Key Term"))
         #expect(try sh("coffer operator rotate").stdout.contains("Key Term"))

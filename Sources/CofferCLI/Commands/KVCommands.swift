@@ -22,7 +22,10 @@ enum KVCommands {
         if let mount = inv.flags.string("mount"), !mount.isEmpty {
             full = mount.trimmingSuffix("/") + "/" + full
         }
-        let probe = try await client.request("GET", "sys/internal/ui/mounts/" + full)
+        // The version probe is never wrapped, as in Vault's CLI; only the real request is.
+        var unwrapped = client
+        unwrapped.wrapTTL = nil
+        let probe = try await unwrapped.request("GET", "sys/internal/ui/mounts/" + full)
         guard let data = probe?.objectValue?["data"]?.objectValue, let mount = data["path"]?.stringValue else {
             throw LocalError("Error: no KV mount serves \(full)")
         }
