@@ -45,14 +45,7 @@ final class AuditBroker: Sendable {
     }
 
     private func open(_ config: AuditDeviceConfig) async throws -> FileAuditDevice {
-        let saltKey = "core/audit-salt/" + config.path
-        let salt: SecureBytes
-        if let stored = try await storage.get(saltKey) {
-            salt = SecureBytes(copying: stored)
-        } else {
-            salt = SecureBytes(randomCount: 32)
-            try await storage.put(saltKey, salt.exportBytes())
-        }
+        let salt = try await StoredSalt.load("core/audit-salt/" + config.path, from: storage)
         let head = try await storage.get("core/audit-head/" + config.path).flatMap { AuditChain.Head(json: try? JSONParser.parse($0)) } ?? .start
         return try FileAuditDevice(config: config, salt: salt, head: head, logger: logger)
     }

@@ -15,14 +15,7 @@ struct MountCrypto: BackendCrypto {
     /// The mount's salt, loaded once per process and cached by mount id.
     static func load(for entry: MountEntry, barrier: any Storage, cache: SaltCache) async throws -> MountCrypto {
         if let cached = cache.get(entry.uuid) { return MountCrypto(salt: cached) }
-        let key = "core/mount-salt/" + entry.uuid
-        let salt: SecureBytes
-        if let stored = try await barrier.get(key) {
-            salt = SecureBytes(copying: stored)
-        } else {
-            salt = SecureBytes(randomCount: 32)
-            try await barrier.put(key, salt.exportBytes())
-        }
+        let salt = try await StoredSalt.load("core/mount-salt/" + entry.uuid, from: barrier)
         cache.set(entry.uuid, salt)
         return MountCrypto(salt: salt)
     }

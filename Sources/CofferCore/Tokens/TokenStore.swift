@@ -25,13 +25,7 @@ final class TokenStore: Sendable {
 
     /// Loads the salt, creating it on first use.
     static func load(barrier: Barrier, onRevoke: @escaping @Sendable (TokenRecord) async throws -> Void) async throws -> TokenStore {
-        let salt: SecureBytes
-        if let existing = try await barrier.get(saltPath) {
-            salt = SecureBytes(copying: existing)
-        } else {
-            salt = SecureBytes(randomCount: 32)
-            try await barrier.put(saltPath, salt.exportBytes())
-        }
+        let salt = try await StoredSalt.load(saltPath, from: barrier)
         return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), barrier: barrier, salt: salt, onRevoke: onRevoke)
     }
 
