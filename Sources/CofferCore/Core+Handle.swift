@@ -47,9 +47,19 @@ extension Core {
             throw CofferError(.notFound, "unsupported path")
         }
         let writes = request.operation == .update || request.operation == .create || request.operation == .patch
-        let fields = try FieldData(
-            raw: request.data, captures: captures, schema: spec.fields, acceptsAnyField: spec.acceptsAnyField, checkRequired: writes
-        )
+        let fields: FieldData
+        do {
+            fields = try FieldData(
+                raw: request.data, captures: captures, schema: spec.fields, acceptsAnyField: spec.acceptsAnyField, checkRequired: writes
+            )
+        } catch {
+            // A caller without a grant on the path learns nothing about its fields.
+            let grants = acl.decide(request.path, listing: request.operation == .list)
+            let allowed = request.operation == .update
+                ? grants.allows(.create) || grants.allows(.update) : grants.allows(Capability.needed(for: request.operation))
+            if !unauthenticated, !allowed { throw CofferError.permissionDenied }
+            throw error
+        }
         var mountRelative = request
         mountRelative.path = relative
         let context = HandlerContext(

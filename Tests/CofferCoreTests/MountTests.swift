@@ -44,3 +44,15 @@ struct MountTests {
         #expect(await h.failure(.read, "sys/nothing-here")?.code == .notFound)
     }
 }
+
+@Suite("Field errors and the ACL")
+struct FieldErrorACLTests {
+    @Test("a caller without a grant gets 403, not the path's field errors")
+    func deniedBeforeFieldErrors() async throws {
+        let h = try await CoreHarness.make()
+        let created = try await h.request(.update, "auth/token/create", ["policies": ["default"]])
+        let token = try #require(created.auth?.clientToken)
+        #expect(await h.failure(.update, "auth/token/roles/x", ["token_num_uses": "many"], token: token)?.code == .permissionDenied)
+        #expect(await h.failure(.update, "auth/token/roles/x", ["token_num_uses": "many"])?.code == .badRequest)
+    }
+}
