@@ -96,4 +96,30 @@ struct BarrierTests {
         #expect(try await barrier.get("secret/one") == Array("very-distinctive-plaintext".utf8))
         try await reopened.close()
     }
+
+    @Test("concurrent writers are grouped into shared commits and every batch lands whole")
+    func groupCommit() async throws {
+        let path = Self.tempPath()
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try SQLiteStorage(path: path)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<200 {
+                group.addTask {
+                    try await store.write([.put("k/\(n)/a", [UInt8(n % 256)]), .put("k/\(n)/b", [1]), .delete("k/\(n)/missing")])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.list(prefix: "k/").count == 200)
+        for n in [0, 57, 199] {
+            #expect(try await store.get("k/\(n)/a") == [UInt8(n % 256)])
+            #expect(try await store.get("k/\(n)/b") == [1])
+        }
+        try await store.close()
+        let reopened = try SQLiteStorage(path: path)
+        #expect(try await reopened.scan(prefix: "k/", after: nil, limit: 1000).count == 400)
+        try await reopened.close()
+    }
 }
