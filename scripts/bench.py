@@ -42,6 +42,27 @@ def rss_kb(pid):
     return 0
 
 
+def start_sqlite_server(binary, home):
+    """A real server on SQLite (synchronous=FULL): initialised, unsealed, KV v2 at secret/."""
+    port = free_port()
+    config = os.path.join(home, "sqlite.hcl")
+    with open(config, "w") as out:
+        out.write('storage "sqlite" { path = "%s" }\nlistener "tcp" {\n  address = "127.0.0.1:%d"\n  tls_disable = true\n}\n'
+                  % (os.path.join(home, "bench.db"), port))
+    process = subprocess.Popen([binary, "server", "-config=" + config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    addr = "http://127.0.0.1:%d" % port
+    for _ in range(3000):
+        try:
+            urllib.request.urlopen(addr + "/v1/sys/seal-status", timeout=1).read()
+            break
+        except Exception:
+            time.sleep(0.01)
+    init = api(addr, "PUT", "sys/init", {"secret_shares": 1, "secret_threshold": 1}, token=None)
+    api(addr, "PUT", "sys/unseal", {"key": init["keys"][0]}, token=None)
+    api(addr, "POST", "sys/mounts/secret", {"type": "kv-v2"}, token=init["root_token"])
+    return process, addr, init["root_token"]
+
+
 def start_server(binary, home):
     port = free_port()
     started = time.monotonic()
@@ -69,10 +90,20 @@ wrk.headers["Content-Type"] = "application/json"
 %s
 """
 
+# Spreads writes over many keys: writes to one key are serialised by design.
+SPREAD = """
+math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+request = function()
+  return wrk.format(nil, wrk.path .. "/" .. math.random(1, 1000000000))
+end
+"""
 
-def wrk(addr, path, duration, threads=2, connections=32, method="GET", body=None, token=ROOT):
+
+def wrk(addr, path, duration, threads=2, connections=32, method="GET", body=None, token=ROOT, spread=False):
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(LUA % (method, token or "", ("wrk.body = %s" % json.dumps(json.dumps(body))) if body is not None else ""))
+    if spread:
+        script.write(SPREAD)
     script.close()
     out = subprocess.run(
         ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--latency", "-s", script.name, addr + "/v1/" + path],
@@ -129,7 +160,7 @@ def main():
         read = wrk(addr, "secret/data/bench", duration)
         row("KV v2 read", read, ratio=round(read["rps"] / ceiling["rps"], 2))
         row("KV v2 read, one connection", wrk(addr, "secret/data/bench", duration, threads=1, connections=1))
-        write = wrk(addr, "secret/data/bench-write", duration, method="POST", body={"data": {"password": "y" * 32}})
+        write = wrk(addr, "secret/data/bench-write", duration, method="POST", body={"data": {"password": "y" * 32}}, spread=True)
         row("KV v2 write (in-memory dev storage)", write, ratio=round(write["rps"] / ceiling["rps"], 2))
         service = wrk(addr, "auth/token/create", duration, method="POST", body={"policies": ["default"], "ttl": "1h"})
         row("token create (service)", service, ratio=round(service["rps"] / ceiling["rps"], 2))
@@ -160,6 +191,14 @@ def main():
         row("KV v2 read with a file audit device", audited, ratio=round(audited["rps"] / ceiling["rps"], 2),
             cost_vs_unaudited=round(1 - audited["rps"] / read["rps"], 2))
         api(addr, "DELETE", "sys/audit/file")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    process, addr, root = start_sqlite_server(args.binary, home)
+    try:
+        durable = wrk(addr, "secret/data/durable", duration, method="POST", body={"data": {"password": "z" * 32}}, token=root, spread=True)
+        row("KV v2 write, durable (SQLite, synchronous=FULL)", durable, ratio=round(durable["rps"] / ceiling["rps"], 2))
     finally:
         process.terminate()
         process.wait(timeout=30)
