@@ -2,6 +2,7 @@ import CofferCrypto
 import CofferSDK
 import CofferStorage
 import Foundation
+import Synchronization
 
 /// Service tokens in the barrier, stored only under the salted hash of their id, with indexes
 /// by accessor and by parent; batch tokens sealed into the token string itself. A copy of the
@@ -13,8 +14,14 @@ final class TokenStore: Sendable {
     private let storage: StorageView
     private let barrier: Barrier
     private let salt: SecureBytes
-    /// Called for each token as it is revoked: destroys its cubbyhole (and later, its leases).
+    /// Called for each token as it is revoked: destroys its cubbyhole and its leases.
     private let onRevoke: @Sendable (TokenRecord) async throws -> Void
+    /// Service token records by hash: every authenticated request resolves its token, and
+    /// reading it from the barrier each time (a read, an AEAD open, a JSON parse) is the
+    /// largest per-request cost. Every change to a record goes through this type, which keeps
+    /// the cache in step; it is dropped whole when it grows past its bound.
+    private let cache = Mutex<[String: TokenRecord]>([:])
+    private static let cacheLimit = 50_000
 
     private init(storage: StorageView, barrier: Barrier, salt: SecureBytes, onRevoke: @escaping @Sendable (TokenRecord) async throws -> Void) {
         self.storage = storage
@@ -64,6 +71,7 @@ final class TokenStore: Sendable {
         ]
         if let parent = record.parentHash { writes.append(.put("parent/\(parent)/\(record.idHash)", [])) }
         try await barrier.write(storage.absolute(writes) + alsoWrite(record))
+        remember(record)
         return (id, record)
     }
 
@@ -86,9 +94,26 @@ final class TokenStore: Sendable {
         return try await live(hash(id), now: now)
     }
 
+    private func cached(_ idHash: String) -> TokenRecord? { cache.withLock { $0[idHash] } }
+
+    private func remember(_ record: TokenRecord) {
+        guard record.type == .service else { return }
+        cache.withLock { entries in
+            if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
+            entries[record.idHash] = record
+        }
+    }
+
+    private func forget(_ idHash: String) { _ = cache.withLock { $0.removeValue(forKey: idHash) } }
+
     /// The live record stored under `idHash`, revoking it on the spot if it has expired.
     func live(_ idHash: String, now: Double) async throws -> TokenRecord? {
-        guard let json = try await storage.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { return nil }
+        var found = cached(idHash)
+        if found == nil, let json = try await storage.getJSON("id/" + idHash), let loaded = TokenRecord(json: json) {
+            remember(loaded)
+            found = loaded
+        }
+        guard let record = found else { return nil }
         // A negative use count marks a token whose last use is done: it is as good as revoked.
         if record.isExpired(at: now) || record.numUses < 0 {
             try await revokeTree(idHash)
@@ -129,6 +154,7 @@ final class TokenStore: Sendable {
     func save(_ record: TokenRecord) async throws {
         guard record.type == .service else { return }
         try await storage.putJSON("id/" + record.idHash, record.json())
+        remember(record)
     }
 
     /// Counts one use of a limited-use token; true when that was its last.
@@ -145,6 +171,7 @@ final class TokenStore: Sendable {
                 current.numUses = -1
             }
             try await storage.putJSON("id/" + current.idHash, current.json())
+            remember(current)
             return current.numUses == -1
         }
     }
@@ -163,6 +190,7 @@ final class TokenStore: Sendable {
             if let json = try await storage.getJSON("id/" + child), var record = TokenRecord(json: json) {
                 record.parentHash = nil
                 try await storage.write([.put("id/" + child, JSONWriter.encode(record.json())), .delete("parent/\(idHash)/\(child)")])
+                remember(record)
             } else {
                 try await storage.delete("parent/\(idHash)/\(child)")
             }
@@ -171,12 +199,16 @@ final class TokenStore: Sendable {
     }
 
     private func revokeOne(_ idHash: String) async throws {
+        // Forgotten before and after the delete, so a lookup racing the revocation cannot
+        // put the record back into the cache.
+        forget(idHash)
         guard let json = try await storage.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { return }
         try await onRevoke(record)
         var writes: [StorageWrite] = [.delete("id/" + idHash)]
         if !record.accessor.isEmpty { writes.append(.delete("accessor/" + hash(record.accessor))) }
         if let parent = record.parentHash { writes.append(.delete("parent/\(parent)/\(idHash)")) }
         try await storage.write(writes)
+        forget(idHash)
     }
 
     /// Removes index entries that point at nothing and revokes tokens whose parent is gone.
