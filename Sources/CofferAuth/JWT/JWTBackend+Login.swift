@@ -42,7 +42,7 @@ extension JWTBackend {
     static func verifySignature(_ token: String, alg: String, kid: String?, config: JWTConfig, mount: String) async throws {
         let failure = CofferError.badRequest("error validating token: signature verification failed")
         if !config.validationPubkeys.isEmpty {
-            let keys = await StaticKeys.collection(config.validationPubkeys, alg: alg)
+            let keys = await JWKSCache.shared.staticKeys(for: mount, pems: config.validationPubkeys, alg: alg)
             do {
                 _ = try await keys.verify(token, as: SignatureOnly.self, iteratingKeys: true)
                 return

@@ -122,6 +122,18 @@ actor JWKSCache {
     func invalidate(_ mount: String) {
         sets[mount] = nil
         missingKids[mount] = nil
+        staticSets = staticSets.filter { !$0.key.hasPrefix(mount + "|") }
+    }
+
+    /// Static PEM keys parsed once per mount and algorithm, not on every login.
+    private var staticSets: [String: (pems: [String], keys: JWTKeyCollection)] = [:]
+
+    func staticKeys(for mount: String, pems: [String], alg: String) async -> JWTKeyCollection {
+        let key = mount + "|" + alg
+        if let cached = staticSets[key], cached.pems == pems { return cached.keys }
+        let keys = await StaticKeys.collection(pems, alg: alg)
+        staticSets[key] = (pems, keys)
+        return keys
     }
 
     static func load(_ config: JWTConfig) async throws -> Entry {
