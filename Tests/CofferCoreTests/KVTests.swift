@@ -96,3 +96,16 @@ struct KVTests {
         #expect(response.warnings.contains { $0.contains("colour") })
     }
 }
+
+@Suite("Paths that try to leave their mount")
+struct PathEscapeTests {
+    @Test("'..' segments are refused before storage is touched")
+    func dotDot() async throws {
+        let h = try await KVTests.harnessWithKV(version: "1")
+        for path in ["secret/../sys/x", "secret/a/../../core/keyring", "secret/.."] {
+            let error = await h.failure(.update, path, ["k": "v"])
+            #expect(error?.code == .badRequest || error?.code == .notFound, "\(path): \(String(describing: error))")
+        }
+        #expect(try await h.request(.list, "secret/").data == nil, "nothing was written")
+    }
+}
