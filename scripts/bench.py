@@ -58,6 +58,8 @@ def start_sqlite_server(binary, home):
         except Exception:
             time.sleep(0.01)
     init = api(addr, "PUT", "sys/init", {"secret_shares": 1, "secret_threshold": 1}, token=None)
+    with open(os.path.join(home, "init.json"), "w") as out:
+        json.dump({"key": init["keys"][0], "root": init["root_token"]}, out)
     api(addr, "PUT", "sys/unseal", {"key": init["keys"][0]}, token=None)
     api(addr, "POST", "sys/mounts/secret", {"type": "kv-v2"}, token=init["root_token"])
     return process, addr, init["root_token"]
@@ -122,6 +124,30 @@ def wrk(addr, path, duration, threads=2, connections=32, method="GET", body=None
 
     return {"rps": rps, "p50_ms": percentile(50), "p99_ms": percentile(99), "threads": threads, "connections": connections,
             "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def seed_tokens(addr, token, count, ttl, workers=16):
+    """Creates `count` tokens over kept-alive connections; wrk cannot stop after a count."""
+    import http.client
+    import threading
+    host, port = addr.split("//")[1].split(":")
+    body = json.dumps({"policies": ["default"], "ttl": "%ds" % ttl})
+    per_worker = [count // workers + (1 if n < count % workers else 0) for n in range(workers)]
+    started = time.monotonic()
+
+    def work(n):
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        for _ in range(n):
+            connection.request("POST", "/v1/auth/token/create", body=body, headers={"X-Vault-Token": token, "Content-Type": "application/json"})
+            connection.getresponse().read()
+        connection.close()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in per_worker]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return count / (time.monotonic() - started)
 
 
 def rs256_jwt(key_path, claims):
@@ -202,6 +228,58 @@ def main():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+    # Leases: many tokens with a TTL on SQLite, then a restart (start-to-ready, memory) and the
+    # expiry wave (revocations per second, and KV read latency while it runs).
+    lease_count = 2000 if args.smoke else int(os.environ.get("LEASES", "100000"))
+    lease_home = tempfile.mkdtemp(prefix="coffer-bench-leases-")
+    process, addr, root = start_sqlite_server(args.binary, lease_home)
+    try:
+        empty_rss = rss_kb(process.pid)
+        ttl = 10 if args.smoke else 120
+        started = time.monotonic()
+        create_rps = seed_tokens(addr, root, lease_count, ttl)
+        seeded_in = time.monotonic() - started
+        deadline = time.time() + ttl - seeded_in
+        count = api(addr, "GET", "sys/leases/count", token=root)["data"]["lease_count"]
+        api(addr, "POST", "secret/data/lease-bench", {"data": {"k": "v"}}, token=root)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    row("leases created (tokens with a TTL, SQLite)", leases=count, create_rps=round(create_rps, 1))
+    config = os.path.join(lease_home, "sqlite.hcl")
+    # Restart: time from launch to unsealed and answering an authenticated read.
+    unseal_key = json.load(open(os.path.join(lease_home, "init.json")))["key"]
+    started = time.monotonic()
+    process = subprocess.Popen([args.binary, "server", "-config=" + config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port = int(re.search(r"127.0.0.1:(\d+)", open(config).read()).group(1))
+        addr = "http://127.0.0.1:%d" % port
+        while True:
+            try:
+                api(addr, "PUT", "sys/unseal", {"key": unseal_key}, token=None)
+                break
+            except Exception:
+                time.sleep(0.005)
+        api(addr, "GET", "secret/data/lease-bench", token=root)
+        ready_ms = (time.monotonic() - started) * 1000
+        row("start-to-ready with %d leases (launch, unseal, first read)" % count, ready_ms=round(ready_ms, 1),
+            rss_growth_mb=round((rss_kb(process.pid) - empty_rss) / 1024, 1))
+        baseline = wrk(addr, "secret/data/lease-bench", 3, token=root)
+        time.sleep(max(0, deadline - time.time()))
+        wave_start = time.time()
+        during = wrk(addr, "secret/data/lease-bench", 5, token=root)
+        remaining = count
+        while remaining > 0 and time.time() - wave_start < 600:
+            remaining = api(addr, "GET", "sys/leases/count", token=root)["data"]["lease_count"]
+            if remaining > 0:
+                time.sleep(0.2)
+        wave = time.time() - wave_start
+        row("expiry wave of %d leases" % count, revocations_per_s=round((count - remaining) / wave, 1), seconds=round(wave, 1),
+            remaining=remaining, read_p99_ms_before=baseline["p99_ms"], read_p99_ms_during=during["p99_ms"])
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
     # Memory with many secrets, on a fresh server: the runs above leave tens of thousands of
     # tokens and leases in the in-memory store, which would be counted otherwise.
