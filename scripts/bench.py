@@ -231,7 +231,7 @@ def main():
 
     # Leases: many tokens with a TTL on SQLite, then a restart (start-to-ready, memory) and the
     # expiry wave (revocations per second, and KV read latency while it runs).
-    lease_count = 2000 if args.smoke else int(os.environ.get("LEASES", "100000"))
+    lease_count = 2000 if args.smoke else int(os.environ.get("LEASES", "20000"))
     lease_home = tempfile.mkdtemp(prefix="coffer-bench-leases-")
     process, addr, root = start_sqlite_server(args.binary, lease_home)
     try:
@@ -270,7 +270,7 @@ def main():
         wave_start = time.time()
         during = wrk(addr, "secret/data/lease-bench", 5, token=root)
         remaining = count
-        while remaining > 0 and time.time() - wave_start < 600:
+        while remaining > 0 and time.time() - wave_start < 180:
             remaining = api(addr, "GET", "sys/leases/count", token=root)["data"]["lease_count"]
             if remaining > 0:
                 time.sleep(0.2)
