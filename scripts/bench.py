@@ -236,7 +236,7 @@ def main():
     process, addr, root = start_sqlite_server(args.binary, lease_home)
     try:
         empty_rss = rss_kb(process.pid)
-        ttl = 10 if args.smoke else 120
+        ttl = 10 if args.smoke else 60
         started = time.monotonic()
         create_rps = seed_tokens(addr, root, lease_count, ttl)
         seeded_in = time.monotonic() - started
