@@ -98,13 +98,13 @@ enum Printer {
         guard let object = response?.objectValue else { return [] }
         var rows = [(String, String)]()
         if let wrap = object["wrap_info"]?.objectValue {
-            rows.append(("wrapping_token:", plain(wrap["token"] ?? "")))
-            rows.append(("wrapping_accessor:", plain(wrap["accessor"] ?? "")))
-            rows.append(("wrapping_token_ttl:", durationText(wrap["ttl"]?.intValue ?? 0)))
-            rows.append(("wrapping_token_creation_time:", plain(wrap["creation_time"] ?? "")))
-            rows.append(("wrapping_token_creation_path:", plain(wrap["creation_path"] ?? "")))
-            if let wrapped = wrap["wrapped_accessor"]?.stringValue, !wrapped.isEmpty { rows.append(("wrapped_accessor:", wrapped)) }
-            return rows.map { (String($0.0.dropLast()), $0.1) }
+            rows.append(("wrapping_token", plain(wrap["token"] ?? "")))
+            rows.append(("wrapping_accessor", plain(wrap["accessor"] ?? "")))
+            rows.append(("wrapping_token_ttl", durationText(wrap["ttl"]?.intValue ?? 0)))
+            rows.append(("wrapping_token_creation_time", plain(wrap["creation_time"] ?? "")))
+            rows.append(("wrapping_token_creation_path", plain(wrap["creation_path"] ?? "")))
+            if let wrapped = wrap["wrapped_accessor"]?.stringValue, !wrapped.isEmpty { rows.append(("wrapped_accessor", wrapped)) }
+            return rows
         }
         if let lease = object["lease_id"]?.stringValue, !lease.isEmpty {
             rows.append(("lease_id", lease))

@@ -90,7 +90,7 @@ public struct JWTBackend: Backend {
         guard !name.isEmpty else { throw CofferError.badRequest("role name is required") }
         let existing = try await role(name, ctx.storage)
         var role = existing ?? JWTRole(name: name)
-        try role.update(from: ctx.fields, creating: existing == nil)
+        try role.update(from: ctx.fields)
         try await ctx.storage.putJSON("role/" + name, role.stored())
         return nil
     }

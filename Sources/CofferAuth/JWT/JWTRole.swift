@@ -26,7 +26,7 @@ struct JWTRole: Sendable {
         "user_claim_json_pointer": FieldSpec(.bool), "max_age": FieldSpec(.duration),
     ]) { role, _ in role }
 
-    mutating func update(from fields: FieldData, creating: Bool) throws(CofferError) {
+    mutating func update(from fields: FieldData) throws(CofferError) {
         if let type = fields.string("role_type"), !type.isEmpty {
             guard type == "jwt" || type == "oidc" else { throw CofferError.badRequest("invalid role_type \"\(type)\"; use jwt") }
             if type == "oidc" { throw CofferError.badRequest("oidc roles are not supported yet: coffer has no browser login flow; use role_type=jwt") }

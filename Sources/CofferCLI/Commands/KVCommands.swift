@@ -147,7 +147,7 @@ enum KVCommands {
         return 0
     }
 
-    static func versionCommand(_ area: String, verb: String) -> ClientCommand {
+    static func versionCommand(_ area: String) -> ClientCommand {
         ClientCommand(flags: common.merging(["versions": .string]) { a, _ in a }, usage: "Usage: coffer kv \(area) [-mount=M] -versions=1,2 PATH") { inv in
             let client = try inv.client()
             let target = try await target(inv, client)
@@ -155,7 +155,6 @@ enum KVCommands {
             guard let versions = try versions(inv) else { throw LocalError("Error: no versions provided, use the -versions flag") }
             _ = try await client.request("PUT", target.path(area), body: ["versions": versions])
             Output.out("Success! Data written to: \(target.path(area))")
-            _ = verb
             return 0
         }
     }
