@@ -5,12 +5,6 @@ import Testing
 
 @Suite("Hash-chained audit device over HTTP")
 struct AuditTests {
-    static func tempDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "coffer-audit-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     static func lines(_ path: String) -> [String] {
         String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self).split(separator: "\n").map(String.init)
     }
@@ -21,7 +15,7 @@ struct AuditTests {
 
     @Test("entries hash secrets and tokens; audit-hash agrees; verify passes intact and fails tampered logs")
     func chainAndHashing() async throws {
-        let directory = try Self.tempDirectory()
+        let directory = try TemporaryDirectory.make("coffer-audit-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let rootToken = "dev-root-token-canary-7f3a"
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=\(rootToken)"])
@@ -78,7 +72,7 @@ struct AuditTests {
 
     @Test("unwritable, executable and storage-directory targets are refused; SIGHUP rotation keeps the chain")
     func enablingAndRotation() async throws {
-        let directory = try Self.tempDirectory()
+        let directory = try TemporaryDirectory.make("coffer-audit-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
         let root = VaultHTTP(address: server.address, token: "root")
@@ -107,7 +101,7 @@ struct AuditTests {
 
     @Test("requests fail closed when the only device cannot write, and no secret is returned")
     func failClosed() async throws {
-        let directory = try Self.tempDirectory()
+        let directory = try TemporaryDirectory.make("coffer-audit-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         let setup = try SQLiteTestServer(directory: directory, databasePath: directory + "/data/coffer.db")

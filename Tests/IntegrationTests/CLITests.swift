@@ -5,8 +5,7 @@ import Testing
 
 /// Runs a shell script with the coffer binary (and a `vault` symlink to it) on PATH.
 func runShell(_ script: String, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let bin = NSTemporaryDirectory() + "coffer-bin-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    let bin = try TemporaryDirectory.make("coffer-bin-")
     try? FileManager.default.createSymbolicLink(atPath: bin + "/coffer", withDestinationPath: CofferBinary.path)
     try? FileManager.default.createSymbolicLink(atPath: bin + "/vault", withDestinationPath: CofferBinary.path)
     let process = Process()
@@ -30,12 +29,6 @@ func runShell(_ script: String, environment: [String: String]) throws -> (status
 
 @Suite("The command line against a dev server")
 struct CLITests {
-    static func home() throws -> String {
-        let path = NSTemporaryDirectory() + "coffer-cli-home-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     @Test("every command block of docs/tutorial.md runs as written")
     func tutorial() async throws {
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -57,7 +50,7 @@ struct CLITests {
         #expect(script.contains("coffer kv put") && script.contains("-wrap-ttl=5m") && script.contains("lease revoke -prefix"))
 
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
-        let home = try Self.home()
+        let home = try TemporaryDirectory.make("coffer-cli-home-")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let result = try runShell("set -euo pipefail\n" + script, environment: ["VAULT_ADDR": server.address, "HOME": home])
         #expect(result.status == 0, "tutorial failed: \(result.stderr)")
@@ -78,7 +71,7 @@ struct CLITests {
     @Test("operator, secrets, auth, policy, token, lease and kv commands; formats, fields and exit codes")
     func commands() async throws {
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
-        let home = try Self.home()
+        let home = try TemporaryDirectory.make("coffer-cli-home-")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let env = ["VAULT_ADDR": server.address, "HOME": home, "VAULT_TOKEN": "root"]
         func sh(_ script: String) throws -> (status: Int32, stdout: String, stderr: String) { try runShell(script, environment: env) }
@@ -194,8 +187,7 @@ struct CLITests {
 
     @Test("operator init and unseal against a fresh server")
     func operatorInit() async throws {
-        let directory = NSTemporaryDirectory() + "coffer-cli-init-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TemporaryDirectory.make("coffer-cli-init-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "storage \"inmem\" {}\nlistener \"tcp\" {\n  address = \"127.0.0.1:0\"\n  tls_disable = true\n}\n".write(toFile: directory + "/s.hcl", atomically: true, encoding: .utf8)
         let server = try await ServerProcess.start(configPath: directory + "/s.hcl")

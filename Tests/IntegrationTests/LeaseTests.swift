@@ -66,8 +66,7 @@ struct LeaseHTTPTests {
 
     @Test("leases that expire while the server is down are revoked right after unseal")
     func expiryAcrossRestart() async throws {
-        let directory = NSTemporaryDirectory() + "coffer-lease-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TemporaryDirectory.make("coffer-lease-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let setup = try SQLiteTestServer(directory: directory)
         var server = try await setup.start()

@@ -5,12 +5,6 @@ import Testing
 
 @Suite("Init, unseal, restart and unseal again with SQLite storage")
 struct SealedLifecycleTests {
-    static func tempDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "coffer-it-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     static func writeConfig(in directory: String) throws -> String {
         let config = """
             storage "sqlite" {
@@ -29,7 +23,7 @@ struct SealedLifecycleTests {
 
     @Test("the full cycle through plain HTTP, and nothing readable in the database file")
     func fullCycle() async throws {
-        let directory = try Self.tempDirectory()
+        let directory = try TemporaryDirectory.make("coffer-it-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let configPath = try Self.writeConfig(in: directory)
 
@@ -122,7 +116,7 @@ struct SealedLifecycleTests {
 
     @Test("an unknown stanza stops start-up with the file and line")
     func configErrors() throws {
-        let directory = try Self.tempDirectory()
+        let directory = try TemporaryDirectory.make("coffer-it-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/bad.hcl"
         try "storage \"inmem\" {}\nlistener \"tcp\" {\n  tls_disable = true\n}\nseal \"awskms\" {}\n".write(toFile: path, atomically: true, encoding: .utf8)

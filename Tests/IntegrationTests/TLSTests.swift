@@ -21,8 +21,7 @@ struct TLSTests {
 
     @Test("serves HTTPS from the configured PEM certificate and key")
     func https() async throws {
-        let directory = NSTemporaryDirectory() + "coffer-tls-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TemporaryDirectory.make("coffer-tls-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (generated, _) = try Self.run("openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
