@@ -29,6 +29,8 @@ public protocol Storage: Sendable {
     func scan(prefix: String, after: String?, limit: Int) async throws -> [String]
     /// Applies all writes or none of them.
     func write(_ batch: [StorageWrite]) async throws
+    /// Runs `body` with synchronous reads over one consistent snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T
 }
 
 /// A backend's own slice of storage: every key is confined below `prefix`.
@@ -70,6 +72,11 @@ public struct StorageView: Storage {
             }
         }
         try await underlying.write(mapped)
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        let prefix = self.prefix
+        return try await underlying.read { reader in try body(PrefixedReader(underlying: reader, prefix: prefix)) }
     }
 
     /// The same writes with keys relative to the underlying store, to batch them with writes

@@ -135,6 +135,11 @@ public final class Barrier: Storage {
         return try await physical.scan(prefix: prefix, after: after, limit: limit)
     }
 
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        _ = try loaded()
+        return try await physical.read { reader in try body(OpeningReader(physical: reader, barrier: self)) }
+    }
+
     public func write(_ batch: [StorageWrite]) async throws {
         var sealed = [StorageWrite]()
         sealed.reserveCapacity(batch.count)
@@ -146,6 +151,21 @@ public final class Barrier: Storage {
             }
         }
         try await physical.write(sealed)
+    }
+}
+
+/// Reads through the barrier inside a snapshot: values come back decrypted.
+private struct OpeningReader: StorageReader {
+    let physical: any StorageReader
+    let barrier: Barrier
+
+    func get(_ key: String) throws -> [UInt8]? {
+        if key == Barrier.keyringPath { throw CofferError.permissionDenied }
+        return try physical.get(key).map { try barrier.decrypt(key, $0) }
+    }
+
+    func scan(prefix: String, after: String?, limit: Int) throws -> [String] {
+        try physical.scan(prefix: prefix, after: after, limit: limit)
     }
 }
 

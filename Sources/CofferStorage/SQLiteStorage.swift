@@ -7,6 +7,7 @@ import GRDB
 public final class SQLiteStorage: PhysicalStorage {
     private let pool: DatabasePool
     private let committer: GroupCommitter
+    private let checkpointer: Checkpointer
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String) throws {
@@ -14,6 +15,12 @@ public final class SQLiteStorage: PhysicalStorage {
         configuration.journalMode = .wal
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if !db.configuration.readonly {
+                // The checkpointer moves pages into the database file off the commit path; an
+                // automatic checkpoint would make every few commits wait for it.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                try db.execute(sql: "PRAGMA cache_size = -\(SQLiteStorage.writerCacheKiB)")
+            }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -22,18 +29,20 @@ public final class SQLiteStorage: PhysicalStorage {
                     sql: "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"
                 )
             }
+            checkpointer = try Checkpointer(path: path)
         } catch {
             throw CofferError(.internalError, "cannot open SQLite storage at \(path): \(Self.describe(error))")
         }
-        committer = GroupCommitter(pool: pool)
+        committer = GroupCommitter(pool: pool, checkpointer: checkpointer)
     }
+
+    /// The writer's page cache: large batches (an expiry wave) touch pages all over the file.
+    static let writerCacheKiB = 32 << 10
 
     public var typeName: String { "sqlite" }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT value FROM entries WHERE key = ?", arguments: [key]).map { Array($0) }
-        }
+        try await pool.read { db in try SQLiteReader(db: db).get(key) }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
@@ -45,24 +54,16 @@ public final class SQLiteStorage: PhysicalStorage {
     }
 
     public func list(prefix: String) async throws -> [String] {
-        // A range scan on the primary key: every valid UTF-8 key below `prefix` sorts before
-        // prefix + U+10FFFF under SQLite's byte-wise comparison.
-        let keys = try await pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key",
-                arguments: [prefix, prefix + "\u{10FFFF}"]
-            )
-        }
+        let keys = try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: nil, limit: -1) }
         return Listing.children(of: keys, prefix: prefix)
     }
 
     public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
-        try await pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT key FROM entries WHERE key > ? AND key >= ? AND key < ? ORDER BY key LIMIT ?",
-                arguments: [after ?? "", prefix, prefix + "\u{10FFFF}", limit]
-            )
-        }
+        try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: after, limit: limit) }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteReader(db: db)) }
     }
 
     public func write(_ batch: [StorageWrite]) async throws {
@@ -71,6 +72,7 @@ public final class SQLiteStorage: PhysicalStorage {
     }
 
     public func close() async throws {
+        await checkpointer.stop()
         try pool.close()
     }
 
@@ -86,11 +88,13 @@ public final class SQLiteStorage: PhysicalStorage {
 /// faulty one fails.
 actor GroupCommitter {
     private let pool: DatabasePool
+    private let checkpointer: Checkpointer
     private var pending: [(batch: [StorageWrite], done: CheckedContinuation<Void, any Error>)] = []
     private var draining = false
 
-    init(pool: DatabasePool) {
+    init(pool: DatabasePool, checkpointer: Checkpointer) {
         self.pool = pool
+        self.checkpointer = checkpointer
     }
 
     func submit(_ batch: [StorageWrite]) async throws {
@@ -124,19 +128,78 @@ actor GroupCommitter {
             }
         }
         draining = false
+        checkpointer.committed()
     }
 
     private static func apply(_ batch: [StorageWrite], _ db: Database) throws {
         for change in batch {
             switch change {
             case .put(let key, let value):
-                try db.execute(
-                    sql: "INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [key, Data(value)]
-                )
+                try db.cachedStatement(sql: "INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                    .execute(arguments: [key, Data(value)])
             case .delete(let key):
-                try db.execute(sql: "DELETE FROM entries WHERE key = ?", arguments: [key])
+                try db.cachedStatement(sql: "DELETE FROM entries WHERE key = ?").execute(arguments: [key])
             }
         }
+    }
+}
+
+/// Reads on one connection inside one read transaction. Statements are prepared once per
+/// connection and cached: preparing (and GRDB's authorizer pass) cost more than the lookup.
+struct SQLiteReader: StorageReader {
+    let db: Database
+
+    func get(_ key: String) throws -> [UInt8]? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM entries WHERE key = ?"), arguments: [key]).map { Array($0) }
+    }
+
+    /// A range scan on the primary key: every valid UTF-8 key below `prefix` sorts before
+    /// prefix + U+10FFFF under SQLite's byte-wise comparison. A negative limit means none.
+    func scan(prefix: String, after: String?, limit: Int) throws -> [String] {
+        // One lower bound only: given two, SQLite seeks on the first and filters rows against
+        // the second, which walked every key sorted before `prefix` on each call.
+        if let after, after >= prefix {
+            let statement = try db.cachedStatement(sql: "SELECT key FROM entries WHERE key > ? AND key < ? ORDER BY key LIMIT ?")
+            return try String.fetchAll(statement, arguments: [after, prefix + "\u{10FFFF}", limit])
+        }
+        let statement = try db.cachedStatement(sql: "SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key LIMIT ?")
+        return try String.fetchAll(statement, arguments: [prefix, prefix + "\u{10FFFF}", limit])
+    }
+}
+
+/// Copies committed pages from the write-ahead log into the database file on a connection of
+/// its own. A passive checkpoint takes no writer lock, so commits never wait for one; requests
+/// for it are coalesced, and it runs shortly after writes settle or keep coming.
+final class Checkpointer: Sendable {
+    private let connection: DatabaseQueue
+    private let requests: AsyncStream<Void>.Continuation
+    private let loop: Task<Void, Never>
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        let (stream, requests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.connection = connection
+        self.requests = requests
+        loop = Task {
+            for await _ in stream {
+                // Gathers the commits of the next moment into one checkpoint.
+                try? await Task.sleep(for: .milliseconds(50))
+                _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            }
+        }
+    }
+
+    /// Notes that a commit added pages to the log.
+    func committed() {
+        requests.yield()
+    }
+
+    /// Ends the loop; closing the last connection checkpoints what is left.
+    func stop() async {
+        requests.finish()
+        await loop.value
+        try? connection.close()
     }
 }

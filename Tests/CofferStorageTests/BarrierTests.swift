@@ -70,6 +70,60 @@ struct BarrierTests {
         try await store.close()
     }
 
+    @Test("scans page through a prefix in key order; a read sees one snapshot", arguments: ["inmem", "sqlite"])
+    func scanning(kind: String) async throws {
+        let path = Self.tempPath()
+        let store: any PhysicalStorage = kind == "inmem" ? InMemoryStorage() : try SQLiteStorage(path: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await store.write((0..<300).map { .put(String(format: "a/%03d", $0), [1]) } + (0..<250).map { .put(String(format: "t/%04d", $0), [2]) })
+        try await store.write([.put("t", [3]), .put("u/0", [4])])
+        var seen = [String]()
+        var after: String?
+        while true {
+            let page = try await store.scan(prefix: "t/", after: after, limit: 64)
+            seen += page
+            guard page.count == 64 else { break }
+            after = page.last
+        }
+        #expect(seen == (0..<250).map { String(format: "t/%04d", $0) })
+        #expect(try await store.scan(prefix: "t/", after: "a/zzz", limit: 2) == ["t/0000", "t/0001"], "an `after` before the prefix is ignored")
+        #expect(try await store.scan(prefix: "t/", after: "t/0248", limit: 10) == ["t/0249"])
+        #expect(try await store.scan(prefix: "v/", after: nil, limit: 10).isEmpty)
+
+        let (value, keys) = try await store.read { reader in
+            (try reader.get("a/007"), try reader.below("t/").scan(prefix: "02", after: "024", limit: 3))
+        }
+        #expect(value == [1])
+        #expect(keys == ["0240", "0241", "0242"])
+        try await store.close()
+    }
+
+    @Test("the ordered key set agrees with a sorted array through random inserts and removals")
+    func sortedKeys() {
+        var generator = SystemRandomNumberGenerator()
+        var keys = SortedKeys()
+        var model = Set<String>()
+        for step in 0..<20_000 {
+            let key = "k/\(Int.random(in: 0..<3000, using: &generator))/\(Int.random(in: 0..<3, using: &generator))"
+            if Bool.random(using: &generator) || step < 5000 {
+                keys.insert(key)
+                model.insert(key)
+            } else {
+                keys.remove(key)
+                model.remove(key)
+            }
+            if step % 997 == 0 {
+                let sorted = model.sorted()
+                #expect(keys.count == model.count)
+                #expect(keys.scan(prefix: "", after: nil, limit: Int.max) == sorted)
+                let prefix = "k/\(Int.random(in: 0..<300, using: &generator))"
+                let after = prefix + "\(Int.random(in: 0..<10, using: &generator))"
+                #expect(keys.scan(prefix: prefix, after: after, limit: 7) == Array(sorted.filter { $0.hasPrefix(prefix) && $0 > after }.prefix(7)))
+                #expect(keys.scan(prefix: prefix, after: nil, limit: 5) == Array(sorted.filter { $0.hasPrefix(prefix) }.prefix(5)))
+            }
+        }
+    }
+
     @Test("SQLite keeps data across reopen and never holds plaintext")
     func sqliteDurability() async throws {
         let path = Self.tempPath()
