@@ -154,10 +154,15 @@ public final class Core: Sendable {
         try await policies.ensureDefault()
         let router = try buildRouter(entries)
         let leases = ExpirationManager(
-            storage: StorageView(barrier, prefix: "sys/expire/"), clock: options.clock, logger: logger, retry: options.revocationRetry
-        ) { [weak self] lease in
-            try await self?.revokeLeaseTarget(lease)
-        }
+            storage: StorageView(barrier, prefix: "sys/expire/"), clock: options.clock, logger: logger, retry: options.revocationRetry,
+            revokers: ExpirationManager.Revokers(
+                one: { [weak self] lease in try await self?.revokeLeaseTarget(lease) },
+                tokens: { [weak self] leases in
+                    guard let self else { throw CofferError.sealed }
+                    return try await self.planTokenLeaseRevocation(leases)
+                }
+            )
+        )
         let audit = AuditBroker(storage: barrier, logger: logger)
         try await audit.load()
         active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, leases: leases, audit: audit, clusterID: cluster) }
@@ -165,28 +170,31 @@ public final class Core: Sendable {
     }
 
     private func loadTokenStore() async throws -> TokenStore {
-        try await TokenStore.load(barrier: barrier) { [weak self] record in
-            try await self?.tokenRevoked(record)
-        }
+        try await TokenStore.load(
+            barrier: barrier,
+            onRevoke: { [weak self] record, reader, leaseSettled in
+                try self?.tokenRevocationWrites(record, reader: reader, leaseSettled: leaseSettled) ?? []
+            },
+            afterRevoke: { [weak self] in
+                guard let self, let leases = self.active.withLock({ $0?.leases }) else { return }
+                await leases.notify(self.now)
+            }
+        )
     }
 
-    /// A revoked token takes its cubbyhole and its own lease with it, and the secrets it asked
-    /// for are revoked shortly after by the expiration manager.
-    private func tokenRevoked(_ record: TokenRecord) async throws {
-        try await destroyCubbyhole(of: record)
-        guard let leases = active.withLock({ $0?.leases }) else { return }
-        if let own = try await leases.load(Self.tokenLeaseID(record)) { try await leases.forget(own) }
-        for id in try await leases.ids(createdBy: record.idHash) {
-            try await leases.expireSoon(id)
+    /// What a revoked token takes with it, planned inside the revocation's storage snapshot: its
+    /// cubbyhole and its own lease go, and the secrets it asked for become due now, so the
+    /// expiration manager revokes them (with retries) right after.
+    private func tokenRevocationWrites(_ record: TokenRecord, reader: any StorageReader, leaseSettled: Bool) throws -> [StorageWrite] {
+        guard let state = active.withLock({ $0 }) else { return [] }
+        var writes = [StorageWrite]()
+        if let id = record.cubbyholeID, let entry = state.router.entries.first(where: { $0.type == "cubbyhole" }) {
+            writes += try reader.keys(below: entry.storagePrefix + id + "/").map { .delete($0) }
         }
-    }
-
-    /// A revoked token's cubbyhole goes with it.
-    private func destroyCubbyhole(of record: TokenRecord) async throws {
-        guard let id = record.cubbyholeID, let entry = try unsealed().router.entries.first(where: { $0.type == "cubbyhole" }) else { return }
-        let view = StorageView(barrier, prefix: entry.storagePrefix + id + "/")
-        let keys = try await view.listRecursive()
-        if !keys.isEmpty { try await view.write(keys.map { .delete($0) }) }
+        writes += try state.leases.tokenRevocationWrites(
+            tokenHash: record.idHash, ownLease: leaseSettled ? nil : Self.tokenLeaseID(record), reader: reader, now: now
+        )
+        return writes
     }
 
     func buildRouter(_ entries: [MountEntry]) throws -> Router {

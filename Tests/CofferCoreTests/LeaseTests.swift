@@ -145,6 +145,44 @@ struct LeaseTests {
         #expect(s.failures.revoked.withLock { $0 }.contains("user-z"))
     }
 
+    @Test("a page of expiring tokens is revoked in one commit, with their children, cubbyholes and secrets")
+    func tokenWave() async throws {
+        let storage = InMemoryStorage()
+        let s = try await Self.setup(storage: storage)
+        var parents = [String]()
+        var children = [String]()
+        for n in 0..<40 {
+            let parent = try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "1m", "policies": ["root"]]).auth?.clientToken)
+            let child = try #require(
+                try await s.harness.request(.update, "auth/token/create", ["ttl": "1h", "policies": ["default"]], token: parent).auth?.clientToken
+            )
+            try await s.harness.request(.update, "cubbyhole/note", ["n": .int(Int64(n))], token: parent)
+            try await s.harness.request(.update, "cubbyhole/note", ["n": .int(Int64(n))], token: child)
+            if n == 7 { try await s.harness.request(.read, "db/creds/wave", ["ttl": "100s"], token: parent) }
+            parents.append(parent)
+            children.append(child)
+        }
+        let mount = try #require(try s.harness.core.unsealed().router.entries.first { $0.type == "cubbyhole" })
+        #expect(storage.allKeys().filter { $0.hasPrefix(mount.storagePrefix) }.count == 80)
+        #expect(try await s.leases.counts().total == 81)
+
+        s.clock.advance(by: 61)
+        let commitsBefore = storage.commits
+        #expect(try await s.leases.tick() == 40)
+        #expect(storage.commits - commitsBefore == 1, "one commit for the whole page")
+        let tokens = try s.harness.core.unsealed().tokens
+        for token in parents + children {
+            #expect(try await tokens.live(tokens.hash(token), now: s.clock.now) == nil)
+        }
+        #expect(storage.allKeys().filter { $0.hasPrefix(mount.storagePrefix) }.isEmpty)
+        #expect(storage.allKeys().filter { $0.hasPrefix("sys/token/parent/") }.isEmpty)
+        // The secret the expired token asked for is now due, and goes on the next pass.
+        #expect(s.failures.revoked.withLock { $0 }.isEmpty)
+        #expect(try await s.leases.tick() == 1)
+        #expect(s.failures.revoked.withLock { $0 } == ["user-wave"])
+        #expect(try await s.leases.counts().total == 0)
+    }
+
     @Test("token leases: expiry revokes the token; an unseal after downtime revokes what expired meanwhile")
     func tokenExpiryAcrossSeal() async throws {
         let storage = InMemoryStorage()

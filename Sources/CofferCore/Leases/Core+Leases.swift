@@ -39,6 +39,13 @@ extension Core {
         }
     }
 
+    /// Plans revoking the tokens behind a page of expired token leases as one batch; the
+    /// expiration manager commits it together with forgetting the leases themselves.
+    func planTokenLeaseRevocation(_ leases: [LeaseRecord]) async throws -> ExpirationManager.Commit {
+        let hashes = leases.map(\.tokenHash)
+        return try await unsealed().tokens.planRevocation(hashes, leasesSettled: Set(hashes))
+    }
+
     /// Registers the lease a backend's response asked for, capped by the mount and system TTLs.
     func registerSecretLease(_ response: inout LogicalResponse, path: String, mount: MountEntry, caller: TokenRecord?, state: Active) async throws {
         guard var secret = response.secret else { return }

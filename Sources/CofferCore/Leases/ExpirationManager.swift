@@ -5,13 +5,23 @@ import Logging
 /// holds at most one page of them in memory and unsealing costs one small read however many
 /// leases exist; a lease that expired while the server was down is revoked on the first pass.
 actor ExpirationManager {
-    /// How a lease is revoked (token or backend), supplied by the core.
-    typealias Revoker = @Sendable (LeaseRecord) async throws -> Void
+    /// How leases are revoked, supplied by the core.
+    struct Revokers: Sendable {
+        /// One lease: a backend's clean-up, or a token's tree.
+        let one: @Sendable (LeaseRecord) async throws -> Void
+        /// Plans revoking many token leases at once, from one storage snapshot; the plan it
+        /// returns commits in one batch together with the given writes (keys relative to the
+        /// barrier's root).
+        let tokens: @Sendable ([LeaseRecord]) async throws -> Commit
+    }
+
+    /// A planned batch of changes, committed together with extra writes.
+    typealias Commit = @Sendable ([StorageWrite]) async throws -> Void
 
     private let storage: StorageView
     private let clock: @Sendable () -> Double
     private let logger: Logger
-    private let revoker: Revoker
+    private let revokers: Revokers
     let retry: RevocationRetry
     private let pageSize: Int
     private let parallelism: Int
@@ -21,14 +31,14 @@ actor ExpirationManager {
     private var nextWake = Double.infinity
 
     init(storage: StorageView, clock: @escaping @Sendable () -> Double, logger: Logger, retry: RevocationRetry = RevocationRetry(),
-         pageSize: Int = 1000, parallelism: Int = 16, revoker: @escaping Revoker) {
+         pageSize: Int = 1000, parallelism: Int = 16, revokers: Revokers) {
         self.storage = storage
         self.clock = clock
         self.logger = logger
         self.retry = retry
         self.pageSize = pageSize
         self.parallelism = parallelism
-        self.revoker = revoker
+        self.revokers = revokers
     }
 
     // MARK: Running
@@ -74,27 +84,66 @@ actor ExpirationManager {
     func tick() async -> Int {
         var revoked = 0
         let now = clock()
+        var after: String?
+        // The commit of the previous page of token revocations, still under way while the next
+        // page is read and planned: reading and writing overlap, and at most one commit waits.
+        var committing: Task<Bool, Never>?
+        defer { committing?.cancel() }
         while !Task.isCancelled {
-            let keys: [String]
+            let due: [(key: String, id: String, record: LeaseRecord?)]
+            let full: Bool
             do {
-                keys = try await storage.scan(prefix: "time/", after: nil, limit: pageSize)
+                // The page of index keys and their records in one snapshot: one read hop per page.
+                (due, full) = try await storage.read { [pageSize, after] reader in
+                    let keys = try reader.scan(prefix: "time/", after: after, limit: pageSize)
+                    let due = try keys.compactMap { key -> (String, String, LeaseRecord?)? in
+                        guard let (deadline, id) = LeaseRecord.parseIndexKey(key), deadline <= now else { return nil }
+                        return (key, id, try reader.getJSON("id/" + id).flatMap(LeaseRecord.init(json:)))
+                    }
+                    return (due, due.count == pageSize)
+                }
             } catch {
                 logger.error("cannot read the lease index", metadata: ["error": "\(error)"])
-                return revoked
-            }
-            let due = keys.compactMap { key -> (String, String)? in
-                guard let (deadline, id) = LeaseRecord.parseIndexKey(key), deadline <= now else { return nil }
-                return (key, id)
+                break
             }
             if due.isEmpty { break }
+            after = due.last?.key
+            // Index entries without a record are dropped with the page's other writes.
+            var forget: [StorageWrite] = due.filter { $0.record == nil }.map { .delete($0.key) }
+            let tokens = due.compactMap { $0.record?.kind == .token ? $0 : nil }
+            var individually = due.compactMap { $0.record?.kind == .secret ? $0 : nil }
+            if !tokens.isEmpty {
+                // Token leases have nothing outside storage to undo, so the whole page of them is
+                // revoked from one snapshot in one commit, together with forgetting their leases.
+                do {
+                    let commit = try await revokers.tokens(tokens.map { $0.record! })
+                    let writes = storage.absolute(forget + tokens.flatMap { [StorageWrite.delete($0.key), .delete("id/" + $0.id)] })
+                    forget = []
+                    if let previous = committing, await !previous.value { return revoked }
+                    let logger = self.logger
+                    committing = Task {
+                        do {
+                            try await commit(writes)
+                            return true
+                        } catch {
+                            logger.error("cannot commit a page of token revocations; it will be retried", metadata: ["error": "\(error)"])
+                            return false
+                        }
+                    }
+                    revoked += tokens.count
+                } catch {
+                    // One at a time instead, so a single bad token gets its retries and backoff.
+                    logger.warning("batch token revocation failed; revoking one by one", metadata: ["error": "\(error)"])
+                    individually += tokens
+                }
+            }
             // Successful revocations are forgotten in one storage batch per page: one commit,
             // not one per lease. A crash before it only means those leases are revoked again.
-            var forget = [StorageWrite]()
-            for start in stride(from: 0, to: due.count, by: parallelism) {
-                let batch = due[start..<min(start + parallelism, due.count)]
+            for start in stride(from: 0, to: individually.count, by: parallelism) {
+                let batch = individually[start..<min(start + parallelism, individually.count)]
                 let done = await withTaskGroup(of: [StorageWrite]?.self) { group in
-                    for (key, id) in batch {
-                        group.addTask { await self.expire(indexKey: key, id: id, now: now) }
+                    for lease in batch {
+                        group.addTask { await self.expire(indexKey: lease.key, record: lease.record!, now: now) }
                     }
                     var writes = [[StorageWrite]]()
                     for await result in group { if let result { writes.append(result) } }
@@ -106,26 +155,27 @@ actor ExpirationManager {
                 await Task.yield()
             }
             do {
-                try await storage.write(forget)
+                if !forget.isEmpty { try await storage.write(forget) }
             } catch {
                 logger.error("cannot remove revoked leases from storage; they will be revoked again", metadata: ["error": "\(error)"])
-                return revoked
+                break
             }
-            if keys.count < pageSize { break }
+            if !full { break }
+            await Task.yield()
         }
+        if let last = committing, await !last.value { logger.warning("the last page of token revocations did not commit") }
+        committing = nil
         return revoked
     }
 
     /// Revokes one due lease and returns the writes that forget it; on failure, reschedules it
     /// with backoff or gives it up, and returns nil.
-    private func expire(indexKey: String, id: String, now: Double) async -> [StorageWrite]? {
+    private func expire(indexKey: String, record loaded: LeaseRecord, now: Double) async -> [StorageWrite]? {
+        var record = loaded
+        let id = record.id
         do {
-            guard var record = try await load(id) else {
-                try await storage.delete(indexKey)
-                return nil
-            }
             do {
-                try await revoker(record)
+                try await revokers.one(record)
                 return [.delete(indexKey), .delete("id/" + id)] + tokenIndexDeletes(record)
             } catch {
                 record.attempts += 1
@@ -157,7 +207,7 @@ actor ExpirationManager {
         try await storage.getJSON("id/" + id).flatMap(LeaseRecord.init(json:))
     }
 
-    private func tokenIndexDeletes(_ record: LeaseRecord) -> [StorageWrite] {
+    private nonisolated func tokenIndexDeletes(_ record: LeaseRecord) -> [StorageWrite] {
         record.kind == .secret && !record.tokenHash.isEmpty ? [.delete("token/\(record.tokenHash)/\(record.id)")] : []
     }
 
@@ -189,31 +239,61 @@ actor ExpirationManager {
     /// Moves a lease's deadline (a renewal).
     func reschedule(_ id: String, to deadline: Double, renewedAt now: Double) async throws {
         guard var record = try await load(id) else { return }
-        let oldKey = LeaseRecord.indexKey(record.expireTime, id)
-        record.expireTime = deadline
-        record.lastRenewal = now
-        try await storage.write([.delete(oldKey), .put("id/" + id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(deadline, id), [])])
+        try await storage.write(Self.rescheduleWrites(&record, to: deadline, renewedAt: now))
         scheduled(deadline)
+    }
+
+    private static func rescheduleWrites(_ record: inout LeaseRecord, to deadline: Double, renewedAt now: Double?) -> [StorageWrite] {
+        let oldKey = LeaseRecord.indexKey(record.expireTime, record.id)
+        record.expireTime = deadline
+        if let now { record.lastRenewal = now }
+        return [.delete(oldKey), .put("id/" + record.id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(deadline, record.id), [])]
+    }
+
+    /// Inside a snapshot of the barrier's root, for a token being revoked: the writes (relative
+    /// to that root) that forget its own lease, unless `ownLease` is nil, and make the secret
+    /// leases it asked for due `now`, so the loop revokes them with the usual retries.
+    nonisolated func tokenRevocationWrites(tokenHash: String, ownLease: String?, reader root: any StorageReader, now: Double) throws -> [StorageWrite] {
+        let reader = root.below(storage.prefix)
+        var writes = [StorageWrite]()
+        if let ownLease, let json = try reader.getJSON("id/" + ownLease), let record = LeaseRecord(json: json) {
+            writes += forgetWrites(record)
+        }
+        let prefix = "token/\(tokenHash)/"
+        for key in try reader.keys(below: prefix) {
+            guard let json = try reader.getJSON("id/" + key.dropFirst(prefix.count)), var record = LeaseRecord(json: json) else {
+                writes.append(.delete(key))
+                continue
+            }
+            writes += Self.rescheduleWrites(&record, to: now, renewedAt: nil)
+        }
+        return storage.absolute(writes)
     }
 
     /// Revokes a lease now. Throws when the backend refuses; `force` forgets it regardless.
     func revokeNow(_ id: String, force: Bool = false) async throws {
         guard let record = try await load(id) else { return }
-        if !force { try await revoker(record) }
+        if !force { try await revokers.one(record) }
         try await forget(record)
     }
 
     /// Deletes a lease's entries without revoking anything (its token was revoked already).
     func forget(_ record: LeaseRecord) async throws {
+        try await storage.write(forgetWrites(record))
+    }
+
+    private nonisolated func forgetWrites(_ record: LeaseRecord) -> [StorageWrite] {
         var writes: [StorageWrite] = [.delete("id/" + record.id)] + tokenIndexDeletes(record)
         if !record.irrevocable { writes.append(.delete(LeaseRecord.indexKey(record.expireTime, record.id))) }
-        try await storage.write(writes)
+        return writes
     }
 
     /// Marks a lease due now, so the loop revokes it (with retries) shortly.
     func expireSoon(_ id: String) async throws {
-        guard let record = try await load(id) else { return }
-        try await reschedule(id, to: clock(), renewedAt: record.lastRenewal ?? record.issueTime)
+        guard var record = try await load(id) else { return }
+        let now = clock()
+        try await storage.write(Self.rescheduleWrites(&record, to: now, renewedAt: nil))
+        scheduled(now)
     }
 
     /// Every lease id below `prefix`, for prefix revocation and listing.

@@ -14,8 +14,14 @@ final class TokenStore: Sendable {
     private let storage: StorageView
     private let barrier: Barrier
     private let salt: SecureBytes
-    /// Called for each token as it is revoked: destroys its cubbyhole and its leases.
-    private let onRevoke: @Sendable (TokenRecord) async throws -> Void
+    /// Called for each token as its revocation is planned, inside the storage snapshot: returns
+    /// the writes (relative to the barrier's root) that destroy its cubbyhole and settle its
+    /// leases. The flag says the caller forgets the token's own lease itself.
+    typealias RevocationHook = @Sendable (TokenRecord, any StorageReader, Bool) throws -> [StorageWrite]
+    private let onRevoke: RevocationHook
+    /// Called after each revocation commits: the secret leases it made due need the expiration
+    /// manager awake.
+    private let afterRevoke: @Sendable () async -> Void
     /// Service token records by hash: every authenticated request resolves its token, and
     /// reading it from the barrier each time (a read, an AEAD open, a JSON parse) is the
     /// largest per-request cost. Every change to a record goes through this type, which keeps
@@ -23,17 +29,22 @@ final class TokenStore: Sendable {
     private let cache = Mutex<[String: TokenRecord]>([:])
     private static let cacheLimit = 50_000
 
-    private init(storage: StorageView, barrier: Barrier, salt: SecureBytes, onRevoke: @escaping @Sendable (TokenRecord) async throws -> Void) {
+    private init(
+        storage: StorageView, barrier: Barrier, salt: SecureBytes, onRevoke: @escaping RevocationHook, afterRevoke: @escaping @Sendable () async -> Void
+    ) {
         self.storage = storage
         self.barrier = barrier
         self.salt = salt
         self.onRevoke = onRevoke
+        self.afterRevoke = afterRevoke
     }
 
     /// Loads the salt, creating it on first use.
-    static func load(barrier: Barrier, onRevoke: @escaping @Sendable (TokenRecord) async throws -> Void) async throws -> TokenStore {
+    static func load(
+        barrier: Barrier, onRevoke: @escaping RevocationHook, afterRevoke: @escaping @Sendable () async -> Void
+    ) async throws -> TokenStore {
         let salt = try await StoredSalt.load(saltPath, from: barrier)
-        return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), barrier: barrier, salt: salt, onRevoke: onRevoke)
+        return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), barrier: barrier, salt: salt, onRevoke: onRevoke, afterRevoke: afterRevoke)
     }
 
     func hash(_ value: String) -> String {
@@ -178,10 +189,56 @@ final class TokenStore: Sendable {
 
     /// Revokes a token and every token below it.
     func revokeTree(_ idHash: String) async throws {
-        for child in try await storage.list(prefix: "parent/\(idHash)/") {
-            try await revokeTree(child)
+        try await revokeTrees([idHash])
+    }
+
+    /// Revokes the tokens `roots` and every token below them, together with `alsoWrite` (keys
+    /// relative to the barrier's root). `leasesSettled` names tokens whose own lease the caller
+    /// forgets itself.
+    func revokeTrees(_ roots: [String], leasesSettled: Set<String> = [], alsoWrite: [StorageWrite] = []) async throws {
+        try await planRevocation(roots, leasesSettled: leasesSettled)(alsoWrite)
+    }
+
+    /// Reads everything revoking `roots` and their subtrees changes from one snapshot, and
+    /// returns the commit that applies it in one batch: a page of expiring tokens costs one read
+    /// hop and one commit, not several of each per token.
+    func planRevocation(_ roots: [String], leasesSettled: Set<String>) async throws -> ExpirationManager.Commit {
+        // Forgotten before and after the commit, so a lookup racing the revocation cannot
+        // put a record back into the cache.
+        roots.forEach(forget)
+        let prefix = storage.prefix
+        let (writes, revoked) = try await barrier.read { [self] root in
+            try self.revocationWrites(roots, reader: root.below(prefix), leasesSettled: leasesSettled, root: root)
         }
-        try await revokeOne(idHash)
+        return { [self] alsoWrite in
+            try await barrier.write(writes + alsoWrite)
+            revoked.forEach(forget)
+            await afterRevoke()
+        }
+    }
+
+    private func revocationWrites(
+        _ roots: [String], reader: any StorageReader, leasesSettled: Set<String>, root: any StorageReader
+    ) throws -> ([StorageWrite], [String]) {
+        var local = [StorageWrite]()
+        var external = [StorageWrite]()
+        var revoked = [String]()
+        var seen = Set<String>()
+        var pending = roots
+        while let idHash = pending.popLast() {
+            guard seen.insert(idHash).inserted else { continue }
+            for link in try reader.keys(below: "parent/\(idHash)/") {
+                local.append(.delete(link))
+                pending.append(String(link.dropFirst("parent/\(idHash)/".count)))
+            }
+            guard let json = try reader.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { continue }
+            external += try onRevoke(record, root, leasesSettled.contains(idHash))
+            local.append(.delete("id/" + idHash))
+            if !record.accessor.isEmpty { local.append(.delete("accessor/" + hash(record.accessor))) }
+            if let parent = record.parentHash { local.append(.delete("parent/\(parent)/\(idHash)")) }
+            revoked.append(idHash)
+        }
+        return (storage.absolute(local) + external, revoked)
     }
 
     /// Revokes a token but keeps its children, which become orphans.
@@ -195,20 +252,7 @@ final class TokenStore: Sendable {
                 try await storage.delete("parent/\(idHash)/\(child)")
             }
         }
-        try await revokeOne(idHash)
-    }
-
-    private func revokeOne(_ idHash: String) async throws {
-        // Forgotten before and after the delete, so a lookup racing the revocation cannot
-        // put the record back into the cache.
-        forget(idHash)
-        guard let json = try await storage.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { return }
-        try await onRevoke(record)
-        var writes: [StorageWrite] = [.delete("id/" + idHash)]
-        if !record.accessor.isEmpty { writes.append(.delete("accessor/" + hash(record.accessor))) }
-        if let parent = record.parentHash { writes.append(.delete("parent/\(parent)/\(idHash)")) }
-        try await storage.write(writes)
-        forget(idHash)
+        try await revokeTrees([idHash])
     }
 
     /// Removes index entries that point at nothing and revokes tokens whose parent is gone.
