@@ -13,6 +13,8 @@ public final class SQLiteStorage: PhysicalStorage {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.journalMode = .wal
+        // The checkpointer's restarting checkpoint holds writers back for a moment: wait for it.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             if !db.configuration.readonly {
@@ -60,6 +62,14 @@ public final class SQLiteStorage: PhysicalStorage {
 
     public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
         try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: after, limit: limit) }
+    }
+
+    public func count(prefix: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT count(*) FROM entries WHERE key >= ? AND key < ?"), arguments: [prefix, prefix + "\u{10FFFF}"]
+            ) ?? 0
+        }
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
@@ -169,7 +179,9 @@ struct SQLiteReader: StorageReader {
 
 /// Copies committed pages from the write-ahead log into the database file on a connection of
 /// its own. A passive checkpoint takes no writer lock, so commits never wait for one; requests
-/// for it are coalesced, and it runs shortly after writes settle or keep coming.
+/// for it are coalesced, and it runs shortly after writes settle or keep coming. Under steady
+/// writes a passive checkpoint never reaches the end of the log, and the log only starts over
+/// once one does, so past a bound a restarting checkpoint holds writers back briefly to let it.
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
     private let requests: AsyncStream<Void>.Continuation
@@ -178,6 +190,7 @@ final class Checkpointer: Sendable {
     init(path: String) throws {
         var configuration = Configuration()
         configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         let (stream, requests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.connection = connection
@@ -186,10 +199,16 @@ final class Checkpointer: Sendable {
             for await _ in stream {
                 // Gathers the commits of the next moment into one checkpoint.
                 try? await Task.sleep(for: .milliseconds(50))
-                _ = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                _ = try? await connection.writeWithoutTransaction { db in
+                    let (logged, _) = try db.checkpoint(.passive)
+                    if logged > Self.restartFrames { try db.checkpoint(.restart) }
+                }
             }
         }
     }
+
+    /// The log length (in pages) past which the log is made to start over: 32 MiB.
+    static let restartFrames = 8192
 
     /// Notes that a commit added pages to the log.
     func committed() {
