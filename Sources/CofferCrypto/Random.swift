@@ -16,14 +16,20 @@ public enum SecureRandom {
         return randombytes_uniform(upperBound)
     }
 
-    private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// A random string over `[0-9A-Za-z]`, the alphabet Vault uses for token bodies.
     public static func base62String(length: Int) -> String {
-        var chars = [Character]()
+        // Bytes below 248 (4 × 62) map to characters without bias; the rest are dropped. One
+        // call to the system per batch of bytes, not one per character: it is a system call.
+        var chars = [UInt8]()
         chars.reserveCapacity(length)
-        for _ in 0..<length { chars.append(base62[Int(uniform(62))]) }
-        return String(chars)
+        while chars.count < length {
+            for byte in bytes(length + length / 8 + 4) where byte < 248 && chars.count < length {
+                chars.append(base62[Int(byte % 62)])
+            }
+        }
+        return String(decoding: chars, as: UTF8.self)
     }
 
     /// A random RFC 4122 version-4 UUID string, as Vault uses for request ids and accessors.

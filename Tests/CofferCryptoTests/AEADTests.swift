@@ -59,6 +59,13 @@ struct AEADTests {
         let token = SecureRandom.base62String(length: 24)
         #expect(token.count == 24 && token.allSatisfy { $0.isLetter || $0.isNumber })
         #expect(SecureRandom.base62String(length: 24) != token)
+        // Every one of the 62 characters turns up, each about equally often.
+        var counts = [Character: Int]()
+        for _ in 0..<2000 {
+            for character in SecureRandom.base62String(length: 31) { counts[character, default: 0] += 1 }
+        }
+        #expect(counts.count == 62)
+        #expect(counts.values.allSatisfy { (700...1300).contains($0) }, "62,000 draws: about 1,000 of each")
     }
 }
 
