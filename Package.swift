@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "coffer", targets: ["coffer"]),
+        .executable(name: "coffer-bench-seed", targets: ["coffer-bench-seed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -89,6 +90,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "coffer", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "coffer-bench-seed",
+            dependencies: ["CofferCore", "CofferStorage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CofferTesting", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"], swiftSettings: swiftSettings),

@@ -29,6 +29,8 @@ public protocol Storage: Sendable {
     func scan(prefix: String, after: String?, limit: Int) async throws -> [String]
     /// Applies all writes or none of them.
     func write(_ batch: [StorageWrite]) async throws
+    /// How many keys there are below `prefix`.
+    func count(prefix: String) async throws -> Int
     /// Runs `body` with synchronous reads over one consistent snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T
 }
@@ -73,6 +75,8 @@ public struct StorageView: Storage {
         }
         try await underlying.write(mapped)
     }
+
+    public func count(prefix: String) async throws -> Int { try await underlying.count(prefix: full(prefix)) }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         let prefix = self.prefix

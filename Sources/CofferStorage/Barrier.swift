@@ -135,6 +135,11 @@ public final class Barrier: Storage {
         return try await physical.scan(prefix: prefix, after: after, limit: limit)
     }
 
+    public func count(prefix: String) async throws -> Int {
+        _ = try loaded()
+        return try await physical.count(prefix: prefix)
+    }
+
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         _ = try loaded()
         return try await physical.read { reader in try body(OpeningReader(physical: reader, barrier: self)) }

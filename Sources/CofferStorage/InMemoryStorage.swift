@@ -38,6 +38,10 @@ public final class InMemoryStorage: PhysicalStorage {
         state.withLock { $0.order.scan(prefix: prefix, after: after, limit: limit) }
     }
 
+    public func count(prefix: String) async throws -> Int {
+        state.withLock { $0.order.count(prefix: prefix) }
+    }
+
     public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         // A copy-on-write snapshot: taking it is cheap, and later writes copy what they change
         // instead of changing what the reader sees.

@@ -63,6 +63,29 @@ struct SortedKeys: Sendable {
         return out
     }
 
+    /// How many keys start with `prefix`; chunks wholly inside the range count without a walk.
+    func count(prefix: String) -> Int {
+        guard !chunks.isEmpty else { return 0 }
+        var c = chunkIndex(for: prefix)
+        var i = Self.lowerBound(chunks[c], prefix)
+        var total = 0
+        while c < chunks.count {
+            let chunk = chunks[c]
+            if i == 0, chunk[chunk.count - 1].hasPrefix(prefix), chunk[0].hasPrefix(prefix) {
+                total += chunk.count
+            } else {
+                while i < chunk.count {
+                    guard chunk[i].hasPrefix(prefix) else { return total }
+                    total += 1
+                    i += 1
+                }
+            }
+            c += 1
+            i = 0
+        }
+        return total
+    }
+
     /// The last chunk whose first key sorts at or before `key` (the first chunk when none does).
     private func chunkIndex(for key: String) -> Int {
         var low = 0

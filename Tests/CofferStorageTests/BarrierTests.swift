@@ -89,6 +89,11 @@ struct BarrierTests {
         #expect(try await store.scan(prefix: "t/", after: "a/zzz", limit: 2) == ["t/0000", "t/0001"], "an `after` before the prefix is ignored")
         #expect(try await store.scan(prefix: "t/", after: "t/0248", limit: 10) == ["t/0249"])
         #expect(try await store.scan(prefix: "v/", after: nil, limit: 10).isEmpty)
+        #expect(try await store.count(prefix: "t/") == 250)
+        #expect(try await store.count(prefix: "t/01") == 100)
+        #expect(try await store.count(prefix: "a/") == 300)
+        #expect(try await store.count(prefix: "") == 552)
+        #expect(try await store.count(prefix: "v/") == 0)
 
         let (value, keys) = try await store.read { reader in
             (try reader.get("a/007"), try reader.below("t/").scan(prefix: "02", after: "024", limit: 3))
@@ -120,6 +125,8 @@ struct BarrierTests {
                 let after = prefix + "\(Int.random(in: 0..<10, using: &generator))"
                 #expect(keys.scan(prefix: prefix, after: after, limit: 7) == Array(sorted.filter { $0.hasPrefix(prefix) && $0 > after }.prefix(7)))
                 #expect(keys.scan(prefix: prefix, after: nil, limit: 5) == Array(sorted.filter { $0.hasPrefix(prefix) }.prefix(5)))
+                #expect(keys.count(prefix: prefix) == sorted.filter { $0.hasPrefix(prefix) }.count)
+                #expect(keys.count(prefix: "k/1") == sorted.filter { $0.hasPrefix("k/1") }.count)
             }
         }
     }

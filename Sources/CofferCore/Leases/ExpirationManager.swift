@@ -309,22 +309,11 @@ actor ExpirationManager {
 
     /// Counts for `sys/leases/count`, from keys alone: every lease has an `id/` entry, and all
     /// but the irrevocable ones also have a `time/` entry, so no record is read or decrypted.
-    /// During an expiry wave the two scans see slightly different moments.
-    func counts() async throws -> (total: Int, irrevocable: Int) {
-        let total = try await countKeys("id/")
-        let scheduled = try await countKeys("time/")
+    /// During an expiry wave the two counts see slightly different moments.
+    nonisolated func counts() async throws -> (total: Int, irrevocable: Int) {
+        let total = try await storage.count(prefix: "id/")
+        let scheduled = try await storage.count(prefix: "time/")
         return (total, max(0, total - scheduled))
-    }
-
-    private func countKeys(_ prefix: String) async throws -> Int {
-        var count = 0
-        var after: String?
-        while true {
-            let page = try await storage.scan(prefix: prefix, after: after, limit: 5000)
-            count += page.count
-            guard page.count == 5000 else { return count }
-            after = page.last
-        }
     }
 }
 

@@ -69,11 +69,21 @@ final class TokenStore: Sendable {
             record.idHash = hash(id)
             return (id, record)
         }
-        let id = requestedID ?? ("hvs." + SecureRandom.base62String(length: 24))
-        record.idHash = hash(id)
-        guard try await storage.get("id/" + record.idHash) == nil else {
+        let (id, prepared, writes) = prepare(record, id: requestedID)
+        guard try await storage.get("id/" + prepared.idHash) == nil else {
             throw CofferError.badRequest("a token with that id already exists")
         }
+        try await barrier.write(writes + alsoWrite(prepared))
+        remember(prepared)
+        return (id, prepared)
+    }
+
+    /// A new service token's id, its completed record, and the writes (keys relative to the
+    /// barrier's root) that store it with its accessor and parent indexes.
+    func prepare(_ template: TokenRecord, id requestedID: String? = nil) -> (String, TokenRecord, [StorageWrite]) {
+        var record = template
+        let id = requestedID ?? ("hvs." + SecureRandom.base62String(length: 24))
+        record.idHash = hash(id)
         record.accessor = SecureRandom.base62String(length: 24)
         record.cubbyholeID = SecureRandom.base62String(length: 24)
         var writes: [StorageWrite] = [
@@ -81,9 +91,7 @@ final class TokenStore: Sendable {
             .put("accessor/" + hash(record.accessor), JSONWriter.encode(["id_hash": .string(record.idHash), "accessor": .string(record.accessor)])),
         ]
         if let parent = record.parentHash { writes.append(.put("parent/\(parent)/\(record.idHash)", [])) }
-        try await barrier.write(storage.absolute(writes) + alsoWrite(record))
-        remember(record)
-        return (id, record)
+        return (id, record, storage.absolute(writes))
     }
 
     /// Stores the first root token at init (a random `hvs.` id unless dev mode names one).
