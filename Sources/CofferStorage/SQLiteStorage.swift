@@ -1,6 +1,7 @@
 import CofferSDK
 import Foundation
 import GRDB
+import Synchronization
 
 /// Physical storage in one SQLite file (WAL mode, `synchronous=FULL`) through GRDB on the system
 /// libsqlite3: a commit is on disk before the request that made it is answered.
@@ -136,9 +137,13 @@ actor GroupCommitter {
                     }
                 }
             }
+            checkpointer.committed()
+            if checkpointer.restartWanted() {
+                // The writer's own connection: only readers of old pages can make it wait.
+                _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+            }
         }
         draining = false
-        checkpointer.committed()
     }
 
     private static func apply(_ batch: [StorageWrite], _ db: Database) throws {
@@ -181,11 +186,18 @@ struct SQLiteReader: StorageReader {
 /// its own. A passive checkpoint takes no writer lock, so commits never wait for one; requests
 /// for it are coalesced, and it runs shortly after writes settle or keep coming. Under steady
 /// writes a passive checkpoint never reaches the end of the log, and the log only starts over
-/// once one does, so past a bound a restarting checkpoint holds writers back briefly to let it.
+/// once one does, so past a bound it asks the group committer to run a restarting checkpoint
+/// on the writer's connection between two commits.
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
     private let requests: AsyncStream<Void>.Continuation
     private let loop: Task<Void, Never>
+    private let restart = RestartFlag()
+
+    /// Set by the checkpoint loop, taken by the committer.
+    private final class RestartFlag: Sendable {
+        let wanted = Atomic(false)
+    }
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -195,20 +207,23 @@ final class Checkpointer: Sendable {
         let (stream, requests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.connection = connection
         self.requests = requests
-        loop = Task {
+        loop = Task { [restart] in
             for await _ in stream {
                 // Gathers the commits of the next moment into one checkpoint.
                 try? await Task.sleep(for: .milliseconds(50))
-                _ = try? await connection.writeWithoutTransaction { db in
-                    let (logged, _) = try db.checkpoint(.passive)
-                    if logged > Self.restartFrames { try db.checkpoint(.restart) }
-                }
+                let logged = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
+                if let logged, logged > Self.restartFrames { restart.wanted.store(true, ordering: .relaxed) }
             }
         }
     }
 
     /// The log length (in pages) past which the log is made to start over: 32 MiB.
     static let restartFrames = 8192
+
+    /// True once when the log has grown past its bound: the committer should restart it.
+    func restartWanted() -> Bool {
+        restart.wanted.exchange(false, ordering: .relaxed)
+    }
 
     /// Notes that a commit added pages to the log.
     func committed() {
