@@ -183,6 +183,26 @@ struct LeaseTests {
         #expect(try await s.leases.counts().total == 0)
     }
 
+    @Test("revoke-prefix takes token leases a page at a time, past the first page")
+    func prefixPages() async throws {
+        let storage = InMemoryStorage()
+        let s = try await Self.setup(storage: storage)
+        var tokens = [String]()
+        for _ in 0..<1203 {
+            tokens.append(try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "1h", "policies": ["default"]]).auth?.clientToken))
+        }
+        try await s.harness.request(.read, "db/creds/kept", ["ttl": "100s"])
+        let commitsBefore = storage.commits
+        try await s.harness.request(.update, "sys/leases/revoke-prefix/auth/token/create")
+        #expect(storage.commits - commitsBefore <= 3, "a commit per page of 1,000")
+        let store = try s.harness.core.unsealed().tokens
+        for token in tokens.shuffled().prefix(50) {
+            #expect(try await store.live(store.hash(token), now: s.clock.now) == nil)
+        }
+        #expect(try await s.leases.counts().total == 1, "only the secret lease outside the prefix is left")
+        #expect(storage.allKeys().filter { $0.hasPrefix("sys/token/accessor/") }.count == 1, "the root token's accessor")
+    }
+
     @Test("token leases: expiry revokes the token; an unseal after downtime revokes what expired meanwhile")
     func tokenExpiryAcrossSeal() async throws {
         let storage = InMemoryStorage()

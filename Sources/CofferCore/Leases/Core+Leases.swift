@@ -103,20 +103,31 @@ extension Core {
     }
 
     /// Revokes every lease below `prefix` now; `force` forgets them even when revocation fails.
+    /// Token leases go a thousand to a commit, as in an expiry wave; secret leases one by one,
+    /// since each asks its backend to undo something outside storage.
     func revokePrefix(_ raw: String, force: Bool) async throws {
         let state = try unsealed()
         var prefix = raw
         while prefix.hasPrefix("/") { prefix.removeFirst() }
         if !prefix.isEmpty, !prefix.hasSuffix("/") { prefix += "/" }
         var failures = 0
-        for id in try await state.leases.ids(prefix: prefix) {
-            do {
-                try await state.leases.revokeNow(id, force: force)
-            } catch {
-                failures += 1
-                try? await state.leases.expireSoon(id)
+        var after: String?
+        repeat {
+            let (page, next) = try await state.leases.records(prefix: prefix, after: after, limit: 1000)
+            after = next
+            let tokens = page.filter { $0.kind == .token }
+            if !tokens.isEmpty {
+                try await planTokenLeaseRevocation(tokens)(state.leases.forgetWrites(tokens))
             }
-        }
+            for lease in page where lease.kind == .secret {
+                do {
+                    try await state.leases.revokeNow(lease.id, force: force)
+                } catch {
+                    failures += 1
+                    try? await state.leases.expireSoon(lease.id)
+                }
+            }
+        } while after != nil
         if failures > 0 {
             throw CofferError.badRequest("failed to revoke \(failures) lease(s) under \"\(prefix)\"; they will be retried (use revoke-force to forget them)")
         }

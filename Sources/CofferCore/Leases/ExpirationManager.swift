@@ -301,6 +301,21 @@ actor ExpirationManager {
         try await storage.scan(prefix: "id/" + prefix, after: nil, limit: Int.max).map { String($0.dropFirst(3)) }
     }
 
+    /// The leases among the next `limit` ids below `prefix` after `after`, read from one
+    /// snapshot, and the id to continue after (nil at the end).
+    nonisolated func records(prefix: String, after: String?, limit: Int) async throws -> (records: [LeaseRecord], next: String?) {
+        try await storage.read { reader in
+            let keys = try reader.scan(prefix: "id/" + prefix, after: after.map { "id/" + $0 }, limit: limit)
+            let records = try keys.compactMap { try reader.getJSON($0).flatMap(LeaseRecord.init(json:)) }
+            return (records, keys.count == limit ? keys.last.map { String($0.dropFirst(3)) } : nil)
+        }
+    }
+
+    /// The writes (relative to the barrier's root) that forget `records` without revoking them.
+    nonisolated func forgetWrites(_ records: [LeaseRecord]) -> [StorageWrite] {
+        storage.absolute(records.flatMap(forgetWrites))
+    }
+
     /// Lease ids created by a token (secret leases only).
     func ids(createdBy tokenHash: String) async throws -> [String] {
         let prefix = "token/\(tokenHash)/"
