@@ -1,17 +1,64 @@
-import Foundation
-
 /// RFC 3339 timestamps with nanoseconds in UTC, as Vault's Go encoder writes `time.Time`.
+///
+/// Written out by arithmetic: KV reads and every audit entry format several of these, and
+/// Foundation's calendar and `String(format:)` cost more than the rest of such a request.
 public enum Timestamp {
     /// The RFC 3339 form of `seconds` since 1970.
     public static func rfc3339(_ seconds: Double) -> String {
-        let whole = floor(seconds)
+        let whole = seconds.rounded(.down)
         let nanos = Int((seconds - whole) * 1_000_000_000)
-        let date = Date(timeIntervalSince1970: whole)
-        let components = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
-        let base = String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", components.year!, components.month!, components.day!,
-            components.hour!, components.minute!, components.second!
-        )
-        return nanos == 0 ? base + "Z" : base + String(format: ".%09dZ", nanos)
+        let total = Int64(whole)
+        var days = total / 86_400
+        var secondOfDay = total % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let (year, month, day) = civil(daysSinceEpoch: days)
+        var out = [UInt8]()
+        out.reserveCapacity(30)
+        append(year, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(day, width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        append(secondOfDay / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(secondOfDay % 3600 / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(secondOfDay % 60, width: 2, to: &out)
+        if nanos != 0 {
+            out.append(UInt8(ascii: "."))
+            append(Int64(nanos), width: 9, to: &out)
+        }
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's
+    /// `civil_from_days`).
+    static func civil(daysSinceEpoch: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    private static func append(_ value: Int64, width: Int, to out: inout [UInt8]) {
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        var rest = value
+        var index = width - 1
+        while index >= 0 {
+            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            index -= 1
+        }
+        out += digits
     }
 }

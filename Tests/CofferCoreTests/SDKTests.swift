@@ -1,8 +1,24 @@
 import CofferSDK
+import Foundation
 import Testing
 
 @Suite("SDK building blocks")
 struct SDKTests {
+    @Test("timestamps match Foundation's UTC calendar, with nanoseconds when there are any")
+    func timestamps() {
+        #expect(Timestamp.rfc3339(0) == "1970-01-01T00:00:00Z")
+        #expect(Timestamp.rfc3339(951_782_400.5) == "2000-02-29T00:00:00.500000000Z")
+        #expect(Timestamp.rfc3339(1_700_000_000) == "2023-11-14T22:13:20Z")
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let seconds = Double(Int64.random(in: 0..<8_000_000_000, using: &generator))
+            let expected = formatter.string(from: Date(timeIntervalSince1970: seconds))
+            #expect(Timestamp.rfc3339(seconds) == expected)
+        }
+    }
+
     @Test("path patterns capture segments and the rest")
     func patterns() {
         let role = PathPattern("role/:name/secret-id")
