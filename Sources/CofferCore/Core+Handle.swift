@@ -34,13 +34,13 @@ extension Core {
             if !acl.decide(request.path).allows(Capability.needed(for: request.operation)) { throw CofferError.permissionDenied }
             throw CofferError(.notFound, "no handler for route \"\(request.path)\". route entry not found.")
         }
-        let special = route.backend.specialPaths
+        let special = route.specialPaths
         let unauthenticated = SpecialPaths.matches(special.unauthenticated, relative)
         let caller = try await resolveToken(request, state: state, optional: unauthenticated)
         request.token = caller?.entry
         let acl = try await state.policies.acl(for: caller?.policies ?? [])
 
-        guard let (spec, captures) = Self.findPath(route.backend, relative) else {
+        guard let (spec, captures) = Self.findPath(route.paths, relative) else {
             if !unauthenticated, !acl.isRoot, !acl.decide(request.path).allows(Capability.needed(for: request.operation)) {
                 throw CofferError.permissionDenied
             }
@@ -154,12 +154,12 @@ extension Core {
         (try? unsealed())?.router.route(path)?.0.entry.type ?? ""
     }
 
-    static func findPath(_ backend: any Backend, _ path: String) -> (PathSpec, [String: String])? {
-        for spec in backend.paths {
+    static func findPath(_ paths: [PathSpec], _ path: String) -> (PathSpec, [String: String])? {
+        for spec in paths {
             if let captures = spec.pattern.match(path) { return (spec, captures) }
         }
         // List requests end in a slash; routes such as role/:name/secret-id are written without.
-        if path.hasSuffix("/") { return findPath(backend, String(path.dropLast())) }
+        if path.hasSuffix("/") { return findPath(paths, String(path.dropLast())) }
         return nil
     }
 }

@@ -6,6 +6,17 @@ struct Router: Sendable {
     struct Route: Sendable {
         let entry: MountEntry
         let backend: any Backend
+        /// The backend's path table and special paths, built once per mount: backends may
+        /// compute them, and the request path must not pay for that each time.
+        let paths: [PathSpec]
+        let specialPaths: SpecialPaths
+
+        init(entry: MountEntry, backend: any Backend) {
+            self.entry = entry
+            self.backend = backend
+            paths = backend.paths
+            specialPaths = backend.specialPaths
+        }
     }
 
     /// Sorted longest path first, so the first prefix hit is the longest.
