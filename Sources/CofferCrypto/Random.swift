@@ -1,4 +1,5 @@
 import CSodium
+import Synchronization
 
 /// Cryptographically secure randomness from the operating system, through libsodium.
 public enum SecureRandom {
@@ -34,12 +35,38 @@ public enum SecureRandom {
 
     /// A random RFC 4122 version-4 UUID string, as Vault uses for request ids and accessors.
     public static func uuid() -> String {
-        var b = bytes(16)
+        format(uuid: bytes(16))
+    }
+
+    /// A random UUID for values that identify but protect nothing (request ids). Its bytes come
+    /// from a buffer refilled 4 KiB at a time: one system call per 256 ids instead of one each,
+    /// which was 4 % of a KV read.
+    public static func identifier() -> String {
+        let b = identifierBytes.withLock { pool -> [UInt8] in
+            if pool.offset + 16 > pool.buffer.count {
+                pool.buffer = bytes(4096)
+                pool.offset = 0
+            }
+            defer { pool.offset += 16 }
+            return Array(pool.buffer[pool.offset..<(pool.offset + 16)])
+        }
+        return format(uuid: b)
+    }
+
+    private static let identifierBytes = Mutex<(buffer: [UInt8], offset: Int)>(([], 0))
+
+    private static func format(uuid bytes: [UInt8]) -> String {
+        var b = bytes
         b[6] = (b[6] & 0x0F) | 0x40
         b[8] = (b[8] & 0x3F) | 0x80
-        let hex = Hex.encode(b)
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for (index, byte) in b.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -20,7 +20,7 @@ struct CofferResponder: HTTPResponder {
     let tls: Bool
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let requestID = SecureRandom.uuid()
+        let requestID = SecureRandom.identifier()
         do {
             return try await dispatch(request, context: context, requestID: requestID)
         } catch let error as CofferError {

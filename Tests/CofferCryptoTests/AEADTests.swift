@@ -56,6 +56,9 @@ struct AEADTests {
     func randomShapes() {
         let uuid = SecureRandom.uuid()
         #expect(uuid.count == 36 && uuid.split(separator: "-").count == 5)
+        let ids = (0..<600).map { _ in SecureRandom.identifier() }
+        #expect(Set(ids).count == 600, "ids stay distinct across buffer refills")
+        #expect(ids.allSatisfy { $0.count == 36 && Array($0)[14] == "4" })
         let token = SecureRandom.base62String(length: 24)
         #expect(token.count == 24 && token.allSatisfy { $0.isLetter || $0.isNumber })
         #expect(SecureRandom.base62String(length: 24) != token)
