@@ -4,12 +4,23 @@ public enum Hex {
 
     /// Encodes bytes as lower-case hex.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        encode(Array(bytes))
+    }
+
+    /// Encodes bytes as lower-case hex. Every HMAC in an audit entry passes through here, so it
+    /// writes straight into the string's storage.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            bytes.withUnsafeBufferPointer { input in
+                digits.withUnsafeBufferPointer { table in
+                    for (index, byte) in input.enumerated() {
+                        out[2 * index] = table[Int(byte >> 4)]
+                        out[2 * index + 1] = table[Int(byte & 0x0F)]
+                    }
+                }
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes hex in either case; nil for odd length or a non-hex character.

@@ -62,11 +62,11 @@ final class AuditBroker: Sendable {
 
     /// Persists each device's chain head, so a truncated or deleted file is detected later.
     func flushHeads() async {
-        for device in all() where await device.headDirty {
-            let head = await device.head
+        for device in all() where device.headDirty {
+            let head = device.head
             do {
                 try await storage.put("core/audit-head/" + device.config.path, JSONWriter.encode(head.json()))
-                await device.markClean()
+                device.markClean(head)
             } catch {
                 logger.error("cannot persist the audit chain head", metadata: ["path": "\(device.config.path)"])
             }
@@ -77,7 +77,7 @@ final class AuditBroker: Sendable {
     func shutdown() async {
         flusher.withLock { $0?.cancel(); $0 = nil }
         await flushHeads()
-        for device in all() { await device.close() }
+        for device in all() { device.close() }
         devices.withLock { $0.removeAll() }
         broken.withLock { $0.removeAll() }
     }
@@ -91,9 +91,9 @@ final class AuditBroker: Sendable {
         let device = try await open(config)
         do {
             // The test write: a device that cannot write is refused now, not at the first request.
-            try await device.write(["type": "audit_device_enabled", "time": .string(Timestamp.rfc3339(Date().timeIntervalSince1970)), "path": .string(config.path)])
+            try device.write(["type": "audit_device_enabled", "time": .string(Timestamp.rfc3339(Date().timeIntervalSince1970)), "path": .string(config.path)])
         } catch {
-            await device.close()
+            device.close()
             throw CofferError.badRequest("audit device \"\(config.path)\" cannot write to \(config.filePath)")
         }
         devices.withLock { $0[config.path] = device }
@@ -105,7 +105,7 @@ final class AuditBroker: Sendable {
         let wasBroken = broken.withLock { $0.remove(path) != nil }
         let device = devices.withLock { $0.removeValue(forKey: path) }
         guard device != nil || wasBroken else { return }
-        await device?.close()
+        device?.close()
         try await saveTable()
         try await storage.delete("core/audit-head/" + path)
         try await storage.delete("core/audit-salt/" + path)
@@ -124,7 +124,7 @@ final class AuditBroker: Sendable {
         var out = JSONObject()
         for device in all() {
             var entry = device.config.listing().objectValue ?? [:]
-            let head = await device.head
+            let head = device.head
             entry["chain_head"] = head.json()
             out[device.config.path] = .object(entry)
         }
@@ -139,7 +139,7 @@ final class AuditBroker: Sendable {
     func reopenAll() async {
         for device in all() {
             do {
-                try await device.reopen()
+                try device.reopen()
             } catch {
                 logger.error("audit file could not be reopened", metadata: ["path": "\(device.config.path)", "error": "\(error)"])
             }
@@ -156,7 +156,7 @@ final class AuditBroker: Sendable {
         var written = 0
         for device in targets {
             do {
-                try await device.write(build(device.hasher, device.config))
+                try device.write(build(device.hasher, device.config))
                 written += 1
             } catch {
                 logger.error("audit device failed to write", metadata: ["path": "\(device.config.path)"])

@@ -17,16 +17,29 @@ final class AuditTrail: Sendable {
     func markLogged() { state.withLock { $0.logged = true } }
 }
 
+/// The caller's token and accessor as one audit entry shows them, HMACed once: each appears
+/// in both the entry's auth and request parts.
+struct AuditIDs {
+    let token: String
+    let accessor: String
+
+    init(request: LogicalRequest, caller: TokenRecord?, hasher: AuditHasher, config: AuditDeviceConfig) {
+        token = request.clientToken.map(hasher.hash) ?? ""
+        accessor = caller.map { config.hmacAccessor ? hasher.hash($0.accessor) : $0.accessor } ?? ""
+    }
+}
+
 extension Core {
     /// Writes the request entry; a failure is a 500 and the request does not run.
     func auditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in
+            let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
             var entry: JSONObject = [
                 "type": "request", "time": .string(time),
-                "auth": Self.auditAuth(caller, token: request.clientToken, hasher: hasher, config: config),
-                "request": Self.auditRequestObject(request, caller: caller, mountType: mountType, hasher: hasher, config: config),
+                "auth": Self.auditAuth(caller, ids: ids, hasher: hasher),
+                "request": Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher),
             ]
             if let error { entry["error"] = .string(error) }
             return entry
@@ -67,21 +80,22 @@ extension Core {
                 }
                 if !response.warnings.isEmpty { body["warnings"] = .strings(response.warnings) }
             }
+            let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
             return [
                 "type": "response", "time": .string(time),
-                "auth": Self.auditAuth(caller, token: request.clientToken, hasher: hasher, config: config),
-                "request": Self.auditRequestObject(request, caller: caller, mountType: mountType, hasher: hasher, config: config),
+                "auth": Self.auditAuth(caller, ids: ids, hasher: hasher),
+                "request": Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher),
                 "response": .object(body),
                 "error": .string(error ?? ""),
             ]
         }
     }
 
-    static func auditAuth(_ caller: TokenRecord?, token: String?, hasher: AuditHasher, config: AuditDeviceConfig) -> JSONValue {
+    static func auditAuth(_ caller: TokenRecord?, ids: AuditIDs, hasher: AuditHasher) -> JSONValue {
         guard let caller else { return .null }
         return [
-            "client_token": .string(hasher.hash(token ?? "")),
-            "accessor": .string(config.hmacAccessor ? hasher.hash(caller.accessor) : caller.accessor),
+            "client_token": .string(ids.token),
+            "accessor": .string(ids.accessor),
             "display_name": .string(caller.displayName),
             "policies": .strings(caller.policies),
             "token_policies": .strings(caller.policies),
@@ -93,13 +107,13 @@ extension Core {
         ]
     }
 
-    static func auditRequestObject(_ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig) -> JSONValue {
+    static func auditRequestObject(_ request: LogicalRequest, ids: AuditIDs, mountType: String, hasher: AuditHasher) -> JSONValue {
         [
             "id": .string(request.id),
             "operation": .string(request.operation.rawValue),
             "mount_type": .string(mountType),
-            "client_token": .string(request.clientToken.map(hasher.hash) ?? ""),
-            "client_token_accessor": .string(caller.map { config.hmacAccessor ? hasher.hash($0.accessor) : $0.accessor } ?? ""),
+            "client_token": .string(ids.token),
+            "client_token_accessor": .string(ids.accessor),
             "namespace": ["id": "root"],
             "path": .string(request.path),
             "data": request.data.isEmpty ? .null : hasher.hash(.object(request.data)),

@@ -2,24 +2,37 @@ import CofferCrypto
 import CofferSDK
 import Foundation
 import Logging
+import Synchronization
 
 /// One file audit device: appends chained JSON lines, one writer at a time. Writes are plain
 /// appends without fsync, as Vault's; the chain head is persisted separately by the broker.
-actor FileAuditDevice {
+/// A lock, not an actor: each request writes two entries, and two hops onto an actor's
+/// executor and back cost more than the write itself.
+final class FileAuditDevice: Sendable {
     let config: AuditDeviceConfig
     let hasher: AuditHasher
-    private var descriptor: Int32 = -1
-    private(set) var head: AuditChain.Head
-    private(set) var headDirty = false
     private let logger: Logger
+
+    private struct State {
+        var descriptor: Int32
+        var head: AuditChain.Head
+        var headDirty: Bool
+    }
+    private let state: Mutex<State>
+
+    /// The chain's last entry.
+    var head: AuditChain.Head { state.withLock { $0.head } }
+    /// True while the head has moved since it was last persisted.
+    var headDirty: Bool { state.withLock { $0.headDirty } }
 
     /// Opens (creating) the file and lines the chain up with what is already in it.
     init(config: AuditDeviceConfig, salt: SecureBytes, head: AuditChain.Head, logger: Logger) throws {
         self.config = config
         self.hasher = AuditHasher(salt: salt, raw: config.logRaw)
         self.logger = logger
-        descriptor = try Self.open(config)
-        (self.head, self.headDirty) = Self.reconcile(config, head, logger)
+        let descriptor = try Self.open(config)
+        let (reconciled, dirty) = Self.reconcile(config, head, logger)
+        state = Mutex(State(descriptor: descriptor, head: reconciled, headDirty: dirty))
     }
 
     private static func open(_ config: AuditDeviceConfig) throws -> Int32 {
@@ -69,37 +82,48 @@ actor FileAuditDevice {
 
     /// Appends one entry; throws when the bytes did not all reach the file.
     func write(_ entry: JSONObject) throws {
-        var object = entry
-        object["sequence"] = .int(head.sequence + 1)
-        object["prev_hash"] = .string(head.hash)
-        var line = Array(config.prefix.utf8)
-        JSONWriter.write(.object(object), into: &line)
-        var bytes = line
-        bytes.append(UInt8(ascii: "\n"))
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw CofferError(.internalError, "audit write failed: \(String(cString: strerror(errno)))")
+        try state.withLock { state in
+            var object = entry
+            object["sequence"] = .int(state.head.sequence + 1)
+            object["prev_hash"] = .string(state.head.hash)
+            var line = Array(config.prefix.utf8)
+            JSONWriter.write(.object(object), into: &line)
+            var bytes = line
+            bytes.append(UInt8(ascii: "\n"))
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw CofferError(.internalError, "audit write failed: \(String(cString: strerror(errno)))")
+                }
+                offset += written
             }
-            offset += written
+            state.head = AuditChain.Head(sequence: state.head.sequence + 1, hash: AuditChain.hash(line: line))
+            state.headDirty = true
         }
-        head = AuditChain.Head(sequence: head.sequence + 1, hash: AuditChain.hash(line: line))
-        headDirty = true
     }
 
     /// Reopens the file at its path (after logrotate moved it); the chain carries on.
     func reopen() throws {
         let fresh = try Self.open(config)
-        if descriptor >= 0 { Foundation.close(descriptor) }
-        descriptor = fresh
+        state.withLock { state in
+            if state.descriptor >= 0 { Foundation.close(state.descriptor) }
+            state.descriptor = fresh
+        }
     }
 
-    func markClean() { headDirty = false }
+    /// Notes that `persisted` was stored, unless the chain has moved on since.
+    func markClean(_ persisted: AuditChain.Head) {
+        state.withLock { state in
+            if state.head.sequence == persisted.sequence { state.headDirty = false }
+        }
+    }
 
     func close() {
-        if descriptor >= 0 { Foundation.close(descriptor) }
-        descriptor = -1
+        state.withLock { state in
+            if state.descriptor >= 0 { Foundation.close(state.descriptor) }
+            state.descriptor = -1
+        }
     }
 }
