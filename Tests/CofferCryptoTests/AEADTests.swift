@@ -50,6 +50,14 @@ struct AEADTests {
         let key = SecureBytes(copying: Array("Jefe".utf8))
         let mac = Digest.hmacSHA256(key: key, Array("what do ya want for nothing?".utf8))
         #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        // The prepared key gives the same MACs, and starts afresh for each message.
+        let prepared = HMACKey(key)
+        #expect(prepared.mac("what do ya want for nothing?") == mac)
+        #expect(prepared.mac("what do ya want for nothing?") == mac)
+        let long = SecureBytes(copying: [UInt8](repeating: 0xAA, count: 131))
+        let message = Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)
+        #expect(Hex.encode(HMACKey(long).mac(message)) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        #expect(HMACKey(long).mac(message) == Digest.hmacSHA256(key: long, message))
     }
 
     @Test("random ids have the expected shapes")

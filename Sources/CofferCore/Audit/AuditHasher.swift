@@ -5,11 +5,16 @@ import CofferSDK
 /// never holds a secret or token in the clear while an operator can still match a known value
 /// (through `sys/audit-hash`).
 struct AuditHasher: Sendable {
-    let salt: SecureBytes
+    let key: HMACKey
     let raw: Bool
 
+    init(salt: SecureBytes, raw: Bool) {
+        key = HMACKey(salt)
+        self.raw = raw
+    }
+
     func hash(_ text: String) -> String {
-        raw ? text : "hmac-sha256:" + Hex.encode(Digest.hmacSHA256(key: salt, Array(text.utf8)))
+        raw ? text : "hmac-sha256:" + Hex.encode(key.mac(text))
     }
 
     func hash(_ value: JSONValue) -> JSONValue {

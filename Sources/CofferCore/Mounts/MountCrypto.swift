@@ -6,16 +6,16 @@ import Synchronization
 /// `core/mount-salt/<mount id>` (outside the mount's own view, where a KV list would show it),
 /// created on first use.
 struct MountCrypto: BackendCrypto {
-    let salt: SecureBytes
+    let salt: HMACKey
 
-    func salted(_ value: String) -> String { Hex.encode(Digest.hmacSHA256(key: salt, Array(value.utf8))) }
+    func salted(_ value: String) -> String { Hex.encode(salt.mac(value)) }
     func uuid() -> String { SecureRandom.uuid() }
     func constantTimeEquals(_ a: String, _ b: String) -> Bool { Digest.constantTimeEquals(Array(a.utf8), Array(b.utf8)) }
 
     /// The mount's salt, loaded once per process and cached by mount id.
     static func load(for entry: MountEntry, barrier: any Storage, cache: SaltCache) async throws -> MountCrypto {
         if let cached = cache.get(entry.uuid) { return MountCrypto(salt: cached) }
-        let salt = try await StoredSalt.load("core/mount-salt/" + entry.uuid, from: barrier)
+        let salt = HMACKey(try await StoredSalt.load("core/mount-salt/" + entry.uuid, from: barrier))
         cache.set(entry.uuid, salt)
         return MountCrypto(salt: salt)
     }
@@ -24,7 +24,7 @@ struct MountCrypto: BackendCrypto {
 
 /// Mount salts by mount id, so a request does not read one from storage every time.
 final class SaltCache: Sendable {
-    private let salts = Mutex<[String: SecureBytes]>([:])
-    func get(_ id: String) -> SecureBytes? { salts.withLock { $0[id] } }
-    func set(_ id: String, _ salt: SecureBytes) { salts.withLock { $0[id] = salt } }
+    private let salts = Mutex<[String: HMACKey]>([:])
+    func get(_ id: String) -> HMACKey? { salts.withLock { $0[id] } }
+    func set(_ id: String, _ salt: HMACKey) { salts.withLock { $0[id] = salt } }
 }

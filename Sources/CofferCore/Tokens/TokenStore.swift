@@ -13,7 +13,8 @@ final class TokenStore: Sendable {
 
     private let storage: StorageView
     private let barrier: Barrier
-    private let salt: SecureBytes
+    /// The token salt, prepared as an HMAC key: every authenticated request hashes its token.
+    private let hmac: HMACKey
     /// Called for each token as its revocation is planned, inside the storage snapshot: returns
     /// the writes (relative to the barrier's root) that destroy its cubbyhole and settle its
     /// leases. The flag says the caller forgets the token's own lease itself.
@@ -34,7 +35,7 @@ final class TokenStore: Sendable {
     ) {
         self.storage = storage
         self.barrier = barrier
-        self.salt = salt
+        hmac = HMACKey(salt)
         self.onRevoke = onRevoke
         self.afterRevoke = afterRevoke
     }
@@ -48,7 +49,7 @@ final class TokenStore: Sendable {
     }
 
     func hash(_ value: String) -> String {
-        Hex.encode(Digest.hmacSHA256(key: salt, Array(value.utf8)))
+        Hex.encode(hmac.mac(value))
     }
 
     // MARK: Creating
