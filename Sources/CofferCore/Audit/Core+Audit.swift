@@ -2,9 +2,14 @@ import CofferSDK
 import Synchronization
 
 /// What the audit wrapper learns while a request runs: whether its request entry was written,
-/// and who the caller was.
+/// who the caller was, and each device's hashed `auth` and `request` parts, which the response
+/// entry repeats.
 final class AuditTrail: Sendable {
     private let state = Mutex<(logged: Bool, caller: TokenRecord?, mountType: String)>((false, nil, ""))
+    private let parts = Mutex<[String: (auth: JSONValue, request: JSONValue)]>([:])
+
+    func parts(for device: String) -> (auth: JSONValue, request: JSONValue)? { parts.withLock { $0[device] } }
+    func remember(_ value: (auth: JSONValue, request: JSONValue), for device: String) { parts.withLock { $0[device] = value } }
 
     var requestLogged: Bool { state.withLock { $0.logged } }
     var caller: TokenRecord? { state.withLock { $0.caller } }
@@ -36,11 +41,10 @@ extension Core {
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in
             let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-            var entry: JSONObject = [
-                "type": "request", "time": .string(time),
-                "auth": Self.auditAuth(caller, ids: ids, hasher: hasher),
-                "request": Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher),
-            ]
+            let auth = Self.auditAuth(caller, ids: ids, hasher: hasher)
+            let requestPart = Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher)
+            trail.remember((auth, requestPart), for: config.path)
+            var entry: JSONObject = ["type": "request", "time": .string(time), "auth": auth, "request": requestPart]
             if let error { entry["error"] = .string(error) }
             return entry
         }
@@ -80,11 +84,12 @@ extension Core {
                 }
                 if !response.warnings.isEmpty { body["warnings"] = .strings(response.warnings) }
             }
-            let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+            let (auth, requestPart) = trail.parts(for: config.path) ?? {
+                let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+                return (Self.auditAuth(caller, ids: ids, hasher: hasher), Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
+            }()
             return [
-                "type": "response", "time": .string(time),
-                "auth": Self.auditAuth(caller, ids: ids, hasher: hasher),
-                "request": Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher),
+                "type": "response", "time": .string(time), "auth": auth, "request": requestPart,
                 "response": .object(body),
                 "error": .string(error ?? ""),
             ]
