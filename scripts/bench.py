@@ -178,6 +178,8 @@ def seed_leases(binary, count, smoke):
     out = subprocess.run([seeder, os.path.join(home, "bench.db"), key, root, str(count), str(expire_at)],
                          capture_output=True, text=True, check=True).stdout
     seeded = json.loads(out.strip().splitlines()[-1])
+    # Gigabytes of dirty pages would otherwise be written back while the next rows run.
+    os.sync()
     return {"home": home, "root": root, "key": key, "empty_rss": empty_rss, "expire_at": expire_at, "seed_rate": seeded["rate"],
             "config": os.path.join(home, "sqlite.hcl")}
 

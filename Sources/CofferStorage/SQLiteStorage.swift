@@ -14,7 +14,7 @@ public final class SQLiteStorage: PhysicalStorage {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.journalMode = .wal
-        // The checkpointer's restarting checkpoint holds writers back for a moment: wait for it.
+        // Another process (or connection) holding a lock gets a moment before an error.
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -138,10 +138,7 @@ actor GroupCommitter {
                 }
             }
             checkpointer.committed()
-            if checkpointer.restartWanted() {
-                // The writer's own connection: only readers of old pages can make it wait.
-                _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.restart) }
-            }
+            await checkpointer.truncateIfLong(pool)
         }
         draining = false
     }
@@ -184,19 +181,22 @@ struct SQLiteReader: StorageReader {
 
 /// Copies committed pages from the write-ahead log into the database file on a connection of
 /// its own. A passive checkpoint takes no writer lock, so commits never wait for one; requests
-/// for it are coalesced, and it runs shortly after writes settle or keep coming. Under steady
-/// writes a passive checkpoint never reaches the end of the log, and the log only starts over
-/// once one does, so past a bound it asks the group committer to run a restarting checkpoint
-/// on the writer's connection between two commits.
+/// for it are coalesced, and it runs shortly after writes settle or keep coming.
+///
+/// Under steady writes a passive checkpoint never reaches the end of the log, and the log only
+/// starts over once one does. So once the log is past its bound, the group committer empties it
+/// between two commits on the writer's own connection (`truncate`), after the passive pass has
+/// copied most of it; a gate keeps the two from contending for the checkpoint lock.
 final class Checkpointer: Sendable {
     private let connection: DatabaseQueue
     private let requests: AsyncStream<Void>.Continuation
     private let loop: Task<Void, Never>
-    private let restart = RestartFlag()
+    private let gate = KeyedLock()
+    private let logged = LoggedFrames()
 
-    /// Set by the checkpoint loop, taken by the committer.
-    private final class RestartFlag: Sendable {
-        let wanted = Atomic(false)
+    /// The log's length in pages as the last passive checkpoint saw it.
+    private final class LoggedFrames: Sendable {
+        let value = Atomic(0)
     }
 
     init(path: String) throws {
@@ -207,27 +207,33 @@ final class Checkpointer: Sendable {
         let (stream, requests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.connection = connection
         self.requests = requests
-        loop = Task { [restart] in
+        loop = Task { [gate, logged] in
             for await _ in stream {
                 // Gathers the commits of the next moment into one checkpoint.
                 try? await Task.sleep(for: .milliseconds(50))
-                let logged = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
-                if let logged, logged > Self.restartFrames { restart.wanted.store(true, ordering: .relaxed) }
+                let frames = try? await gate.withLock("checkpoint") {
+                    try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
+                }
+                if let frames { logged.value.store(frames, ordering: .relaxed) }
             }
         }
     }
 
-    /// The log length (in pages) past which the log is made to start over: 32 MiB.
-    static let restartFrames = 8192
-
-    /// True once when the log has grown past its bound: the committer should restart it.
-    func restartWanted() -> Bool {
-        restart.wanted.exchange(false, ordering: .relaxed)
-    }
+    /// The log length (in pages) past which the log is emptied: 32 MiB.
+    static let truncateFrames = 8192
 
     /// Notes that a commit added pages to the log.
     func committed() {
         requests.yield()
+    }
+
+    /// Called by the committer between commits: empties the log when it has grown past its bound.
+    func truncateIfLong(_ writer: DatabasePool) async {
+        guard logged.value.load(ordering: .relaxed) > Self.truncateFrames else { return }
+        _ = try? await gate.withLock("checkpoint") {
+            try await writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        }
+        logged.value.store(0, ordering: .relaxed)
     }
 
     /// Ends the loop; closing the last connection checkpoints what is left.
