@@ -88,7 +88,7 @@ actor ExpirationManager {
         // The commit of the previous page of token revocations, still under way while the next
         // page is read and planned: reading and writing overlap, and at most one commit waits.
         var committing: Task<Bool, Never>?
-        defer { committing?.cancel() }
+        var committingCount = 0
         while !Task.isCancelled {
             let due: [(key: String, id: String, record: LeaseRecord?)]
             let full: Bool
@@ -119,7 +119,10 @@ actor ExpirationManager {
                     let commit = try await revokers.tokens(tokens.map { $0.record! })
                     let writes = storage.absolute(forget + tokens.flatMap { [StorageWrite.delete($0.key), .delete("id/" + $0.id)] })
                     forget = []
-                    if let previous = committing, await !previous.value { return revoked }
+                    if let previous = committing {
+                        guard await previous.value else { return revoked }
+                        revoked += committingCount
+                    }
                     let logger = self.logger
                     committing = Task {
                         do {
@@ -130,7 +133,7 @@ actor ExpirationManager {
                             return false
                         }
                     }
-                    revoked += tokens.count
+                    committingCount = tokens.count
                 } catch {
                     // One at a time instead, so a single bad token gets its retries and backoff.
                     logger.warning("batch token revocation failed; revoking one by one", metadata: ["error": "\(error)"])
@@ -163,8 +166,7 @@ actor ExpirationManager {
             if !full { break }
             await Task.yield()
         }
-        if let last = committing, await !last.value { logger.warning("the last page of token revocations did not commit") }
-        committing = nil
+        if let last = committing, await last.value { revoked += committingCount }
         return revoked
     }
 
