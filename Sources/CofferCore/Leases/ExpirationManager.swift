@@ -276,11 +276,6 @@ actor ExpirationManager {
     func revokeNow(_ id: String, force: Bool = false) async throws {
         guard let record = try await load(id) else { return }
         if !force { try await revokers.one(record) }
-        try await forget(record)
-    }
-
-    /// Deletes a lease's entries without revoking anything (its token was revoked already).
-    func forget(_ record: LeaseRecord) async throws {
         try await storage.write(forgetWrites(record))
     }
 
@@ -298,11 +293,6 @@ actor ExpirationManager {
         scheduled(now)
     }
 
-    /// Every lease id below `prefix`, for prefix revocation and listing.
-    func ids(prefix: String) async throws -> [String] {
-        try await storage.scan(prefix: "id/" + prefix, after: nil, limit: Int.max).map { String($0.dropFirst(3)) }
-    }
-
     /// The leases among the next `limit` ids below `prefix` after `after`, read from one
     /// snapshot, and the id to continue after (nil at the end).
     nonisolated func records(prefix: String, after: String?, limit: Int) async throws -> (records: [LeaseRecord], next: String?) {
@@ -316,12 +306,6 @@ actor ExpirationManager {
     /// The writes (relative to the barrier's root) that forget `records` without revoking them.
     nonisolated func forgetWrites(_ records: [LeaseRecord]) -> [StorageWrite] {
         storage.absolute(records.flatMap(forgetWrites))
-    }
-
-    /// Lease ids created by a token (secret leases only).
-    func ids(createdBy tokenHash: String) async throws -> [String] {
-        let prefix = "token/\(tokenHash)/"
-        return try await storage.scan(prefix: prefix, after: nil, limit: Int.max).map { String($0.dropFirst(prefix.count)) }
     }
 
     /// Counts for `sys/leases/count`, from keys alone: every lease has an `id/` entry, and all

@@ -198,26 +198,19 @@ final class TokenStore: Sendable {
 
     /// Revokes a token and every token below it.
     func revokeTree(_ idHash: String) async throws {
-        try await revokeTrees([idHash])
-    }
-
-    /// Revokes the tokens `roots` and every token below them, together with `alsoWrite` (keys
-    /// relative to the barrier's root). `leasesSettled` names tokens whose own lease the caller
-    /// forgets itself.
-    func revokeTrees(_ roots: [String], leasesSettled: Set<String> = [], alsoWrite: [StorageWrite] = []) async throws {
-        try await planRevocation(roots, leasesSettled: leasesSettled)(alsoWrite)
+        try await planRevocation([idHash], leasesSettled: [])([])
     }
 
     /// Reads everything revoking `roots` and their subtrees changes from one snapshot, and
-    /// returns the commit that applies it in one batch: a page of expiring tokens costs one read
-    /// hop and one commit, not several of each per token.
+    /// returns the commit that applies it in one batch, with extra writes (keys relative to the
+    /// barrier's root): a page of expiring tokens costs one read hop and one commit, not several
+    /// of each per token. `leasesSettled` names tokens whose own lease the caller forgets itself.
     func planRevocation(_ roots: [String], leasesSettled: Set<String>) async throws -> ExpirationManager.Commit {
         // Forgotten before and after the commit, so a lookup racing the revocation cannot
         // put a record back into the cache.
         roots.forEach(forget)
-        let prefix = storage.prefix
         let (writes, revoked) = try await barrier.read { [self] root in
-            try self.revocationWrites(roots, reader: root.below(prefix), leasesSettled: leasesSettled, root: root)
+            try self.revocationWrites(roots, root: root, leasesSettled: leasesSettled)
         }
         return { [self] alsoWrite in
             try await barrier.write(writes + alsoWrite)
@@ -226,9 +219,8 @@ final class TokenStore: Sendable {
         }
     }
 
-    private func revocationWrites(
-        _ roots: [String], reader: any StorageReader, leasesSettled: Set<String>, root: any StorageReader
-    ) throws -> ([StorageWrite], [String]) {
+    private func revocationWrites(_ roots: [String], root: any StorageReader, leasesSettled: Set<String>) throws -> ([StorageWrite], [String]) {
+        let reader = root.below(storage.prefix)
         var local = [StorageWrite]()
         var external = [StorageWrite]()
         var revoked = [String]()
@@ -261,7 +253,7 @@ final class TokenStore: Sendable {
                 try await storage.delete("parent/\(idHash)/\(child)")
             }
         }
-        try await revokeTrees([idHash])
+        try await revokeTree(idHash)
     }
 
     /// Removes index entries that point at nothing and revokes tokens whose parent is gone.
