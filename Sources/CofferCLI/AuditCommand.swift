@@ -17,16 +17,7 @@ enum AuditCommand {
 
     static func verify(_ arguments: [String]) -> Int32 {
         var flags = GoFlags(["start": .string, "head": .string, "h": .bool, "help": .bool])
-        do {
-            try flags.parse(arguments)
-        } catch {
-            Output.error("\(error)\n\n\(usage)")
-            return 1
-        }
-        if flags.bool("h") || flags.bool("help") {
-            Output.out(usage)
-            return 0
-        }
+        if let status = flags.parseCommand(arguments, usage: usage) { return status }
         guard !flags.positional.isEmpty else {
             Output.error("Error: name at least one audit file\n\n\(usage)")
             return 1

@@ -75,3 +75,25 @@ struct GoFlags {
     /// True when given at all.
     func has(_ name: String) -> Bool { values[name] != nil }
 }
+
+extension GoFlags {
+    /// True when `-h` or `-help` was given.
+    var wantsHelp: Bool { bool("h") || bool("help") }
+
+    /// Parses a command's arguments as Vault's commands do: a bad flag prints the error and
+    /// `usage` (exit 1), `-h`/`-help` prints the usage (exit 0). Returns the status to exit
+    /// with, or nil to go on.
+    mutating func parseCommand(_ arguments: [String], usage: String) -> Int32? {
+        do {
+            try parse(arguments)
+        } catch {
+            Output.error("\(error)\n\n\(usage)")
+            return 1
+        }
+        if wantsHelp {
+            Output.out(usage)
+            return 0
+        }
+        return nil
+    }
+}

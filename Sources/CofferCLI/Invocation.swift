@@ -30,7 +30,7 @@ struct Invocation {
     }
 
     var arguments: [String] { flags.positional }
-    var wantsHelp: Bool { flags.bool("h") || flags.bool("help") }
+    var wantsHelp: Bool { flags.wantsHelp }
 
     var format: String { (flags.string("format") ?? environment["VAULT_FORMAT"] ?? "table").lowercased() }
     var field: String? { flags.string("field") }

@@ -23,16 +23,7 @@ enum ServerCommand {
             "config": .repeated, "dev": .bool, "dev-root-token-id": .string, "dev-listen-address": .string,
             "log-level": .string, "h": .bool, "help": .bool,
         ])
-        do {
-            try flags.parse(arguments)
-        } catch {
-            Output.error("\(error)\n\n\(usage)")
-            return 1
-        }
-        if flags.bool("h") || flags.bool("help") {
-            Output.out(usage)
-            return 0
-        }
+        if let status = flags.parseCommand(arguments, usage: usage) { return status }
         guard flags.positional.isEmpty else {
             Output.error("Too many arguments: \(flags.positional.joined(separator: " "))\n\n\(usage)")
             return 1
