@@ -50,18 +50,10 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// Starts the binary with `arguments` and waits for the banner that says it is listening.
     public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> ServerProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CofferBinary.path)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = NSTemporaryDirectory() + "coffer-home-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: env["HOME"]!, withIntermediateDirectories: true)
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+        // A home of its own, so no token helper file is shared between servers.
+        let home = NSTemporaryDirectory() + "coffer-home-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let (process, stdout, stderr) = cofferProcess(arguments, environment: ["HOME": home].merging(environment) { _, given in given })
         let output = TextBuffer()
         let errors = TextBuffer()
         stdout.fileHandleForReading.readabilityHandler = { handle in
@@ -137,16 +129,7 @@ public final class ServerProcess: @unchecked Sendable {
 
 /// Runs the binary for a short command (not a server) and returns its exit code and output.
 public func runCoffer(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CofferBinary.path)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardOutput = stdout
-    process.standardError = stderr
+    let (process, stdout, stderr) = cofferProcess(arguments, environment: environment)
     try process.run()
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
     let err = stderr.fileHandleForReading.readDataToEndOfFile()
@@ -195,4 +178,18 @@ public struct SQLiteTestServer: Sendable {
     public static func unseal(_ server: ServerProcess, key: String) async throws {
         _ = try await VaultHTTP(address: server.address).request("PUT", "sys/unseal", body: ["key": .string(key)])
     }
+}
+
+/// The binary as a child process, not yet started: this process's environment with
+/// `environment` on top, and pipes for its output.
+func cofferProcess(_ arguments: [String], environment: [String: String]) -> (Process, stdout: Pipe, stderr: Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CofferBinary.path)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+    let stdout = Pipe()
+    let stderr = Pipe()
+    process.standardOutput = stdout
+    process.standardError = stderr
+    return (process, stdout, stderr)
 }
