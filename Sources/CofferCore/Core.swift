@@ -188,8 +188,8 @@ public final class Core: Sendable {
     private func tokenRevocationWrites(_ record: TokenRecord, reader: any StorageReader, leaseSettled: Bool) throws -> [StorageWrite] {
         guard let state = active.withLock({ $0 }) else { return [] }
         var writes = [StorageWrite]()
-        if let id = record.cubbyholeID, let entry = state.router.entries.first(where: { $0.type == "cubbyhole" }) {
-            writes += try reader.keys(below: entry.storagePrefix + id + "/").map { .delete($0) }
+        if let id = record.cubbyholeID, let cubbyholes = state.router.cubbyholePrefix {
+            writes += try reader.keys(below: cubbyholes + id + "/").map { .delete($0) }
         }
         writes += try state.leases.tokenRevocationWrites(
             tokenHash: record.idHash, ownLease: leaseSettled ? nil : Self.tokenLeaseID(record), reader: reader, now: now

@@ -21,9 +21,13 @@ struct Router: Sendable {
 
     /// Sorted longest path first, so the first prefix hit is the longest.
     private let routes: [Route]
+    /// Where cubbyholes are stored (`<prefix><cubbyhole id>/…`): wrapping writes there, and
+    /// every token revocation, a thousand at a time in an expiry wave, clears there.
+    let cubbyholePrefix: String?
 
     init(routes: [Route]) {
         self.routes = routes.sorted { $0.entry.path.count > $1.entry.path.count }
+        cubbyholePrefix = routes.first { $0.entry.type == "cubbyhole" }?.entry.storagePrefix
     }
 
     var entries: [MountEntry] { routes.map(\.entry) }

@@ -49,10 +49,10 @@ extension Core {
 
     /// A token's cubbyhole as a storage view.
     func cubbyhole(of record: TokenRecord, state: Active) throws -> StorageView {
-        guard let id = record.cubbyholeID, let entry = state.router.entries.first(where: { $0.type == "cubbyhole" }) else {
+        guard let id = record.cubbyholeID, let cubbyholes = state.router.cubbyholePrefix else {
             throw CofferError.internalError
         }
-        return StorageView(barrier, prefix: entry.storagePrefix + id + "/")
+        return StorageView(barrier, prefix: cubbyholes + id + "/")
     }
 
     /// The live wrapping token and what it holds, or a 400 that does not say which check failed.
