@@ -1,4 +1,4 @@
-@testable import CofferCore
+@_spi(Benchmarks) @testable import CofferCore
 import CofferCrypto
 import CofferSDK
 import CofferStorage
@@ -201,6 +201,33 @@ struct LeaseTests {
         }
         #expect(try await s.leases.counts().total == 1, "only the secret lease outside the prefix is left")
         #expect(storage.allKeys().filter { $0.hasPrefix("sys/token/accessor/") }.count == 1, "the root token's accessor")
+    }
+
+    @Test("seeded tokens are stored as auth/token/create stores them, and expire at the given instant")
+    func seededTokens() async throws {
+        let s = try await Self.setup()
+        let expireAt = s.clock.now + 120
+        let created = try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "120s", "policies": ["default"]]).auth)
+        try await s.harness.core.seedTokens(count: 3, parentToken: s.harness.rootToken, expireAt: expireAt)
+        #expect(try await s.leases.counts().total == 4)
+
+        let rootAccessor = try await s.harness.request(.read, "auth/token/lookup-self").data?["accessor"]?.stringValue
+        let accessors = try #require(try await s.harness.request(.list, "auth/token/accessors/").data?["keys"]?.arrayValue)
+        let seeded = accessors.compactMap(\.stringValue).filter { $0 != created.accessor && $0 != rootAccessor }
+        #expect(seeded.count == 3)
+        let reference = try #require(try await s.harness.request(.update, "auth/token/lookup-accessor", ["accessor": .string(created.accessor ?? "")]).data)
+        for accessor in seeded {
+            let data = try #require(try await s.harness.request(.update, "auth/token/lookup-accessor", ["accessor": .string(accessor)]).data)
+            for field in ["policies", "path", "renewable", "orphan", "type", "display_name", "expire_time", "ttl", "creation_ttl", "num_uses", "meta"] {
+                #expect(data[field] == reference[field], "\(field)")
+            }
+        }
+        s.clock.advance(by: 121)
+        #expect(try await s.leases.tick() == 4)
+        #expect(try await s.leases.counts().total == 0)
+        await #expect(throws: CofferError.self) {
+            try await s.harness.core.seedTokens(count: 1, parentToken: s.harness.rootToken, expireAt: s.clock.now)
+        }
     }
 
     @Test("token leases: expiry revokes the token; an unseal after downtime revokes what expired meanwhile")

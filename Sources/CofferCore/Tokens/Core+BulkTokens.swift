@@ -10,6 +10,7 @@ extension Core {
     public func seedTokens(count: Int, parentToken: String, expireAt: Double) async throws {
         let state = try unsealed()
         guard let parent = try await state.tokens.lookup(parentToken, now: now) else { throw CofferError.permissionDenied }
+        let maxTTL = try tokenMountTTLs().max
         var committing: Task<Void, any Error>?
         for start in stride(from: 0, to: count, by: 1000) {
             let created = now
@@ -20,7 +21,7 @@ extension Core {
                 let template = TokenRecord(
                     idHash: "", accessor: "", parentHash: parent.idHash, policies: ["default"], meta: [:], displayName: "token",
                     numUses: 0, creationTime: created, creationTTL: ttl, expireTime: expireAt, explicitMaxTTL: 0, period: 0,
-                    maxTTL: options.maxLeaseTTL, path: "auth/token/create", renewable: true, type: .service, roleName: "",
+                    maxTTL: maxTTL, path: "auth/token/create", renewable: true, type: .service, roleName: "",
                     cubbyholeID: nil, boundCIDRs: []
                 )
                 let (_, record, tokenWrites) = state.tokens.prepare(template)
