@@ -39,6 +39,10 @@ struct AuditTests {
         #expect(write["request"]?.objectValue?["data"]?.objectValue?["data"]?.objectValue?["password"]?.stringValue == secretHash)
         let tokenHash = try await root.write("sys/audit-hash/file", ["input": .string(rootToken)]).data?["hash"]?.stringValue
         #expect(write["auth"]?.objectValue?["client_token"]?.stringValue == tokenHash)
+        // The response entry repeats the request entry's caller and request, hashed alike.
+        let answer = try #require(entries.first { $0["type"] == "response" && $0["request"]?.objectValue?["id"] == write["request"]?.objectValue?["id"] })
+        #expect(answer["auth"] == write["auth"])
+        #expect(answer["request"] == write["request"])
         #expect(try await VaultHTTP(address: server.address, token: "hvs.nobody").write("sys/audit-hash/file", ["input": "x"]).status == 403)
 
         // Verification: intact, and against the device's recorded head.

@@ -40,9 +40,7 @@ extension Core {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in
-            let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-            let auth = Self.auditAuth(caller, ids: ids, hasher: hasher)
-            let requestPart = Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher)
+            let (auth, requestPart) = Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
             trail.remember((auth, requestPart), for: config.path)
             var entry: JSONObject = ["type": "request", "time": .string(time), "auth": auth, "request": requestPart]
             if let error { entry["error"] = .string(error) }
@@ -84,16 +82,22 @@ extension Core {
                 }
                 if !response.warnings.isEmpty { body["warnings"] = .strings(response.warnings) }
             }
-            let (auth, requestPart) = trail.parts(for: config.path) ?? {
-                let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-                return (Self.auditAuth(caller, ids: ids, hasher: hasher), Self.auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
-            }()
+            let (auth, requestPart) = trail.parts(for: config.path)
+                ?? Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
             return [
                 "type": "response", "time": .string(time), "auth": auth, "request": requestPart,
                 "response": .object(body),
                 "error": .string(error ?? ""),
             ]
         }
+    }
+
+    /// An entry's `auth` and `request` parts as one device hashes them.
+    static func auditParts(
+        _ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
+    ) -> (auth: JSONValue, request: JSONValue) {
+        let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+        return (auditAuth(caller, ids: ids, hasher: hasher), auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
     }
 
     static func auditAuth(_ caller: TokenRecord?, ids: AuditIDs, hasher: AuditHasher) -> JSONValue {
