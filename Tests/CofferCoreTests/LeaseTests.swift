@@ -230,6 +230,42 @@ struct LeaseTests {
         }
     }
 
+    @Test("a token's rows are stored in creation order, so tokens made together sit together")
+    func tokenRowsInCreationOrder() async throws {
+        let storage = InMemoryStorage()
+        let s = try await Self.setup(storage: storage)
+        var tokens = [String]()
+        for _ in 0..<5 {
+            s.clock.advance(by: 0.25)
+            tokens.append(try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "1h"]).auth?.clientToken))
+        }
+        let chosen = try #require(try await s.harness.request(.update, "auth/token/create", ["ttl": "1h", "id": "my-own-token"]).auth?.clientToken)
+        let store = try s.harness.core.unsealed().tokens
+        let hashes = tokens.map(store.hash)
+        #expect(hashes == hashes.sorted())
+        let root = store.hash(s.harness.rootToken)
+        for prefix in ["sys/token/id/", "sys/token/parent/\(root)/", "sys/expire/id/auth/token/create/"] {
+            let stored = storage.allKeys().sorted().filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            #expect(stored.filter { hashes.contains($0) } == hashes, "\(prefix)")
+        }
+        var accessors = [String]()
+        for token in tokens {
+            accessors.append(try #require(try await s.harness.request(.read, "auth/token/lookup-self", token: token).data?["accessor"]?.stringValue))
+        }
+        #expect(accessors.map(store.hash) == accessors.map(store.hash).sorted())
+        #expect(accessors.map(store.hash).allSatisfy { storage.allKeys().contains("sys/token/accessor/" + $0) })
+        #expect(try await store.lookup(chosen, now: s.clock.now) != nil, "an id without a time prefix still resolves")
+        var leaseIDs = [String]()
+        for _ in 0..<3 {
+            s.clock.advance(by: 0.25)
+            leaseIDs.append(try #require(try await s.harness.request(.read, "db/creds/ci").leaseID))
+        }
+        #expect(leaseIDs == leaseIDs.sorted() && Set(leaseIDs).count == 3)
+        s.clock.advance(by: 3601)
+        #expect(try await s.leases.tick() == 9)
+        #expect(storage.allKeys().filter { $0.hasPrefix("sys/token/parent/") }.isEmpty)
+    }
+
     @Test("token leases: expiry revokes the token; an unseal after downtime revokes what expired meanwhile")
     func tokenExpiryAcrossSeal() async throws {
         let storage = InMemoryStorage()

@@ -58,9 +58,10 @@ extension Core {
             ttl = maxTTL
         }
         secret.ttl = ttl
-        let id = path + "/" + SecureRandom.base62String(length: 24)
+        let issued = now
+        let id = path + "/" + OrderedID.make(at: issued)
         let record = LeaseRecord(
-            id: id, kind: .secret, path: path, mountPath: mount.path, issueTime: now, expireTime: now + Double(ttl),
+            id: id, kind: .secret, path: path, mountPath: mount.path, issueTime: issued, expireTime: issued + Double(ttl),
             renewable: secret.renewable, maxTTL: maxTTL, tokenHash: caller?.idHash ?? "", internalData: secret.internalData
         )
         try await state.leases.register(record)

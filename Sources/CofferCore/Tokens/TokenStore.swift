@@ -48,8 +48,10 @@ final class TokenStore: Sendable {
         return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), barrier: barrier, salt: salt, onRevoke: onRevoke, afterRevoke: afterRevoke)
     }
 
+    /// The storage name of a token id or accessor: its salted hash, after the time prefix an
+    /// `OrderedID` carries, so that tokens made together are stored together.
     func hash(_ value: String) -> String {
-        Hex.encode(hmac.mac(value))
+        OrderedID.locality(of: value) + Hex.encode(hmac.mac(value))
     }
 
     // MARK: Creating
@@ -83,9 +85,9 @@ final class TokenStore: Sendable {
     /// barrier's root) that store it with its accessor and parent indexes.
     func prepare(_ template: TokenRecord, id requestedID: String? = nil) -> (String, TokenRecord, [StorageWrite]) {
         var record = template
-        let id = requestedID ?? ("hvs." + SecureRandom.base62String(length: 24))
+        let id = requestedID ?? ("hvs." + OrderedID.make(at: record.creationTime))
         record.idHash = hash(id)
-        record.accessor = SecureRandom.base62String(length: 24)
+        record.accessor = OrderedID.make(at: record.creationTime)
         record.cubbyholeID = SecureRandom.base62String(length: 24)
         var writes: [StorageWrite] = [
             .put("id/" + record.idHash, JSONWriter.encode(record.json())),
