@@ -65,8 +65,12 @@ struct SDKTests {
         let value = try JSONParser.parse(text)
         #expect(JSONWriter.string(value) == #"{"a":{"z":-9007199254740993},"b":[1,2.5,"x\n\"",true,null]}"#)
         #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
-        for bad in ["{", "[1,]", "{\"a\" 1}", "01", "\"\u{01}\"", "nul", "1 2", String(repeating: "[", count: 300)] {
+        #expect(try JSONParser.parse(#" [ "plain" , "héllo 😀", "run then \t escape \u00e9", "" ] "#)
+            == .array([.string("plain"), .string("héllo 😀"), .string("run then \t escape é"), .string("")]))
+        for bad in ["{", "[1,]", "{\"a\" 1}", "01", "\"\u{01}\"", "\"ab\u{01}\"", "\"abc", "\"ab\\", "nul", "1 2", String(repeating: "[", count: 300)] {
             #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(bad) }
         }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x61, 0xFF, 0x22]) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x61, 0x5C, 0x6E, 0xC3, 0x22]) }
     }
 }
