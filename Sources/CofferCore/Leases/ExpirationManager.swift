@@ -78,36 +78,49 @@ actor ExpirationManager {
         try await storage.scan(prefix: "time/", after: nil, limit: 1).first.flatMap(LeaseRecord.parseIndexKey)?.deadline
     }
 
+    private typealias DueLease = (key: String, id: String, record: LeaseRecord?)
+    private struct DuePage: Sendable {
+        let leases: [DueLease]
+        /// The page was full: more may be due after it.
+        let full: Bool
+    }
+
+    /// The index keys due at `now` after `after`, a page of them, with their records, read from
+    /// one snapshot: one read hop per page.
+    private nonisolated func duePage(after: String?, now: Double) async throws -> DuePage {
+        try await storage.read { [pageSize] reader in
+            let keys = try reader.scan(prefix: "time/", after: after, limit: pageSize)
+            let due = try keys.compactMap { key -> DueLease? in
+                guard let (deadline, id) = LeaseRecord.parseIndexKey(key), deadline <= now else { return nil }
+                return (key, id, try reader.getJSON("id/" + id).flatMap(LeaseRecord.init(json:)))
+            }
+            return DuePage(leases: due, full: due.count == pageSize)
+        }
+    }
+
     /// Revokes everything due now, page by page, a bounded number at a time; returns how many
     /// leases were revoked. Tests call it directly with a manual clock.
     @discardableResult
     func tick() async -> Int {
         var revoked = 0
         let now = clock()
-        var after: String?
         // The commit of the previous page of token revocations, still under way while the next
         // page is read and planned: reading and writing overlap, and at most one commit waits.
         var committing: Task<Bool, Never>?
         var committingCount = 0
-        while !Task.isCancelled {
-            let due: [(key: String, id: String, record: LeaseRecord?)]
-            let full: Bool
+        // The next page is read while this one is planned, on another connection.
+        var reading: Task<DuePage, any Error>? = Task { [self] in try await duePage(after: nil, now: now) }
+        defer { reading?.cancel() }
+        while !Task.isCancelled, let current = reading {
+            let due: [DueLease]
             do {
-                // The page of index keys and their records in one snapshot: one read hop per page.
-                (due, full) = try await storage.read { [pageSize, after] reader in
-                    let keys = try reader.scan(prefix: "time/", after: after, limit: pageSize)
-                    let due = try keys.compactMap { key -> (String, String, LeaseRecord?)? in
-                        guard let (deadline, id) = LeaseRecord.parseIndexKey(key), deadline <= now else { return nil }
-                        return (key, id, try reader.getJSON("id/" + id).flatMap(LeaseRecord.init(json:)))
-                    }
-                    return (due, due.count == pageSize)
-                }
+                due = try await current.value.leases
+                reading = try await current.value.full ? Task { [self, after = due.last?.key] in try await duePage(after: after, now: now) } : nil
             } catch {
                 logger.error("cannot read the lease index", metadata: ["error": "\(error)"])
                 break
             }
             if due.isEmpty { break }
-            after = due.last?.key
             // Index entries without a record are dropped with the page's other writes.
             var forget: [StorageWrite] = due.filter { $0.record == nil }.map { .delete($0.key) }
             let tokens = due.compactMap { $0.record?.kind == .token ? $0 : nil }
@@ -163,7 +176,6 @@ actor ExpirationManager {
                 logger.error("cannot remove revoked leases from storage; they will be revoked again", metadata: ["error": "\(error)"])
                 break
             }
-            if !full { break }
             await Task.yield()
         }
         if let last = committing, await last.value { revoked += committingCount }
