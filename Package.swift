@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "CofferSDK", swiftSettings: swiftSettings),
         .target(
             name: "CofferStorage",
-            dependencies: ["CofferSDK", "CofferCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "CofferSDK", "CofferCrypto", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "CofferHCL", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),

@@ -18,6 +18,7 @@ public final class SQLiteStorage: PhysicalStorage {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             if !db.configuration.readonly {
                 // The checkpointer moves pages into the database file off the commit path; an
                 // automatic checkpoint would make every few commits wait for it.
@@ -144,13 +145,12 @@ actor GroupCommitter {
     }
 
     private static func apply(_ batch: [StorageWrite], _ db: Database) throws {
+        let put = try RawStatement(db, sql: "INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        let delete = try RawStatement(db, sql: "DELETE FROM entries WHERE key = ?")
         for change in batch {
             switch change {
-            case .put(let key, let value):
-                try db.cachedStatement(sql: "INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                    .execute(arguments: [key, Data(value)])
-            case .delete(let key):
-                try db.cachedStatement(sql: "DELETE FROM entries WHERE key = ?").execute(arguments: [key])
+            case .put(let key, let value): try put.run([key], blob: value)
+            case .delete(let key): try delete.run([key])
             }
         }
     }
@@ -162,7 +162,9 @@ struct SQLiteReader: StorageReader {
     let db: Database
 
     func get(_ key: String) throws -> [UInt8]? {
-        try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM entries WHERE key = ?"), arguments: [key]).map { Array($0) }
+        var value: [UInt8]?
+        try RawStatement(db, sql: "SELECT value FROM entries WHERE key = ?").run([key]) { value = RawStatement.bytes($0) }
+        return value
     }
 
     /// A range scan on the primary key: every valid UTF-8 key below `prefix` sorts before
@@ -170,12 +172,14 @@ struct SQLiteReader: StorageReader {
     func scan(prefix: String, after: String?, limit: Int) throws -> [String] {
         // One lower bound only: given two, SQLite seeks on the first and filters rows against
         // the second, which walked every key sorted before `prefix` on each call.
-        if let after, after >= prefix {
-            let statement = try db.cachedStatement(sql: "SELECT key FROM entries WHERE key > ? AND key < ? ORDER BY key LIMIT ?")
-            return try String.fetchAll(statement, arguments: [after, prefix + "\u{10FFFF}", limit])
+        let (sql, from) = if let after, after >= prefix {
+            ("SELECT key FROM entries WHERE key > ? AND key < ? ORDER BY key LIMIT ?", after)
+        } else {
+            ("SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key LIMIT ?", prefix)
         }
-        let statement = try db.cachedStatement(sql: "SELECT key FROM entries WHERE key >= ? AND key < ? ORDER BY key LIMIT ?")
-        return try String.fetchAll(statement, arguments: [prefix, prefix + "\u{10FFFF}", limit])
+        var keys = [String]()
+        try RawStatement(db, sql: sql).run([from, prefix + "\u{10FFFF}"], limit: limit) { keys.append(RawStatement.text($0)) }
+        return keys
     }
 }
 

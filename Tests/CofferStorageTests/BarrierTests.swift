@@ -67,6 +67,16 @@ struct BarrierTests {
         try await store.write([.delete("x/a"), .put("x/e", [9])])
         #expect(try await store.get("x/a") == nil)
         #expect(try await store.get("x/e") == [9])
+        // Edge values survive the trip: an empty value is not a missing one, a key may hold a
+        // NUL or non-ASCII text, and a large value comes back whole.
+        let large = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        try await store.write([.put("", [7]), .put("e/empty", []), .put("e/a\u{0}b", [1]), .put("e/a", [2]), .put("e/ü😀", large)])
+        #expect(try await store.get("") == [7])
+        #expect(try await store.get("e/empty") == [])
+        #expect(try await store.get("e/a\u{0}b") == [1])
+        #expect(try await store.get("e/a") == [2])
+        #expect(try await store.get("e/ü😀") == large)
+        #expect(try await store.scan(prefix: "e/", after: nil, limit: .max) == ["e/a", "e/a\u{0}b", "e/empty", "e/ü😀"])
         try await store.close()
     }
 
