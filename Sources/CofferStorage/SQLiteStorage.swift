@@ -18,7 +18,6 @@ public final class SQLiteStorage: PhysicalStorage {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             if !db.configuration.readonly {
                 // The checkpointer moves pages into the database file off the commit path; an
                 // automatic checkpoint would make every few commits wait for it.
