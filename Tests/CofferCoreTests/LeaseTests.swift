@@ -183,6 +183,27 @@ struct LeaseTests {
         #expect(try await s.leases.counts().total == 0)
     }
 
+    @Test("one pass revokes every page that is due, token and secret leases mixed, and nothing more")
+    func manyPages() async throws {
+        let storage = InMemoryStorage()
+        let s = try await Self.setup(storage: storage)
+        let deadline = s.clock.now + 60
+        try await s.harness.core.seedTokens(count: 2345, parentToken: s.harness.rootToken, expireAt: deadline)
+        for n in 0..<5 { try await s.harness.request(.read, "db/creds/mixed-\(n)", ["ttl": "60s"]) }
+        try await s.harness.request(.read, "db/creds/later", ["ttl": "90s"])
+        #expect(try await s.leases.counts().total == 2351)
+
+        s.clock.advance(by: 61)
+        let commitsBefore = storage.commits
+        #expect(try await s.leases.tick() == 2350)
+        #expect(storage.commits - commitsBefore <= 8, "a commit per page, not per lease")
+        #expect(try await s.leases.counts().total == 1, "the lease due later is left")
+        #expect(storage.allKeys().filter { $0.hasPrefix("sys/token/id/") }.count == 1, "only the root token")
+        #expect(storage.allKeys().filter { $0.hasPrefix("sys/token/parent/") }.isEmpty)
+        #expect(Set(s.failures.revoked.withLock { $0 }) == Set((0..<5).map { "user-mixed-\($0)" }))
+        #expect(try await s.leases.tick() == 0)
+    }
+
     @Test("revoke-prefix takes token leases a page at a time, past the first page")
     func prefixPages() async throws {
         let storage = InMemoryStorage()

@@ -114,8 +114,9 @@ actor ExpirationManager {
         while !Task.isCancelled, let current = reading {
             let due: [DueLease]
             do {
-                due = try await current.value.leases
-                reading = try await current.value.full ? Task { [self, after = due.last?.key] in try await duePage(after: after, now: now) } : nil
+                let page = try await current.value
+                due = page.leases
+                reading = page.full ? Task { [self, after = due.last?.key] in try await duePage(after: after, now: now) } : nil
             } catch {
                 logger.error("cannot read the lease index", metadata: ["error": "\(error)"])
                 break
