@@ -1,3 +1,4 @@
+import Foundation
 @testable import CofferCrypto
 import Testing
 
@@ -87,5 +88,27 @@ extension Array where Element == UInt8 {
             return true
         }
         return false
+    }
+}
+
+@Suite("URL-safe base64")
+struct Base64URLTests {
+    @Test("RFC 4648 vectors, round trips of every length, and the same text as padded base64 rewritten")
+    func vectors() throws {
+        for (plain, encoded) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")] {
+            #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
+            #expect(Base64URL.decode(encoded) == Array(plain.utf8))
+        }
+        for length in 0..<70 {
+            let bytes = SecureRandom.bytes(length) + [0xFB, 0xFF, 0xBF]
+            let text = Base64URL.encode(bytes)
+            let rewritten = Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(text == rewritten)
+            #expect(Base64URL.decode(text) == bytes)
+        }
+        for bad in ["Zg==", "Zm9v+A", "Zm9v/A", "Zm 9v", "Z", "Zm9v!"] {
+            #expect(Base64URL.decode(bad) == nil, "\(bad)")
+        }
     }
 }

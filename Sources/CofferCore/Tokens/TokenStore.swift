@@ -68,7 +68,7 @@ final class TokenStore: Sendable {
             record.cubbyholeID = nil
             record.idHash = ""
             let sealed = try barrier.sealBlob(JSONWriter.encode(record.json()), context: Self.batchContext)
-            let id = "hvb." + Self.base64URL(sealed)
+            let id = "hvb." + Base64URL.encode(sealed)
             record.idHash = hash(id)
             return (id, record)
         }
@@ -145,7 +145,7 @@ final class TokenStore: Sendable {
     }
 
     private func lookupBatch(_ id: String, now: Double) async throws -> TokenRecord? {
-        guard let sealed = Self.base64URLDecode(String(id.dropFirst(4))),
+        guard let sealed = Base64URL.decode(String(id.dropFirst(4))),
             let plain = try barrier.openBlob(sealed, context: Self.batchContext),
             let json = try? JSONParser.parse(plain), var record = TokenRecord(json: json)
         else { return nil }
@@ -283,16 +283,5 @@ final class TokenStore: Sendable {
             }
         }
         return cleaned
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Base64.encode(bytes).replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func base64URLDecode(_ text: String) -> [UInt8]? {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        return Base64.decode(standard)
     }
 }
