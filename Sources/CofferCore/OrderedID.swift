@@ -11,8 +11,7 @@ import CofferCrypto
 enum OrderedID {
     static let timeLength = 8
     static let randomLength = 24
-    /// In ASCII order, so that text order is numeric order.
-    private static let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    private static let digits = SecureRandom.base62
 
     /// A new identifier made at `time` (seconds since the epoch).
     static func make(at time: Double) -> String {

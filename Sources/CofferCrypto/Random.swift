@@ -17,7 +17,8 @@ public enum SecureRandom {
         return randombytes_uniform(upperBound)
     }
 
-    private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    /// The base62 digits, in ASCII order, so that fixed-width base62 numbers sort as text.
+    public static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// A random string over `[0-9A-Za-z]`, the alphabet Vault uses for token bodies.
     public static func base62String(length: Int) -> String {
