@@ -45,7 +45,15 @@ public final class SQLiteStorage: PhysicalStorage {
     public var typeName: String { "sqlite" }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await pool.read { db in try SQLiteReader(db: db).get(key) }
+        try readHere { db in try SQLiteReader(db: db).get(key) }
+    }
+
+    /// Runs one statement on the calling thread. A point read takes microseconds, less than the
+    /// thread hops of GRDB's asynchronous path (its pool's wait queue, then the connection's
+    /// queue, then back), and under load each hop waited for a core. One statement reads one
+    /// snapshot by itself, so no transaction is opened around it.
+    private func readHere<T>(_ statement: (Database) throws -> T) throws -> T {
+        try pool.unsafeRead(statement)
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
@@ -73,8 +81,14 @@ public final class SQLiteStorage: PhysicalStorage {
         }
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteReader(db: db)) }
+    public func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        switch priority {
+        case .request:
+            return try await pool.read { db in try body(SQLiteReader(db: db)) }
+        case .background:
+            // GRDB's blocking read runs on the calling thread, here the lane's.
+            return try await BackgroundLane.run { [pool] in try pool.read { db in try body(SQLiteReader(db: db)) } }
+        }
     }
 
     public func write(_ batch: [StorageWrite]) async throws {
