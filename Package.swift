@@ -35,6 +35,7 @@ let package = Package(
             name: "CofferStorage",
             dependencies: [
                 "CofferSDK", "CofferCrypto", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

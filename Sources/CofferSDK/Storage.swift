@@ -31,8 +31,23 @@ public protocol Storage: Sendable {
     func write(_ batch: [StorageWrite]) async throws
     /// How many keys there are below `prefix`.
     func count(prefix: String) async throws -> Int
-    /// Runs `body` with synchronous reads over one consistent snapshot.
-    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T
+    /// Runs `body` with synchronous reads over one consistent snapshot; `priority` says whether
+    /// a request waits for it.
+    func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T
+}
+
+extension Storage {
+    /// Runs `body` with synchronous reads over one consistent snapshot, for a request.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        try await read(.request, body)
+    }
+}
+
+/// Whether a request waits for a read. Background upkeep (expiring leases) does not, so the
+/// store may run it where it cannot take cores from requests.
+public enum ReadPriority: Sendable {
+    case request
+    case background
 }
 
 /// A backend's own slice of storage: every key is confined below `prefix`.
@@ -78,9 +93,9 @@ public struct StorageView: Storage {
 
     public func count(prefix: String) async throws -> Int { try await underlying.count(prefix: full(prefix)) }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         let prefix = self.prefix
-        return try await underlying.read { reader in try body(PrefixedReader(underlying: reader, prefix: prefix)) }
+        return try await underlying.read(priority) { reader in try body(PrefixedReader(underlying: reader, prefix: prefix)) }
     }
 
     /// The same writes with keys relative to the underlying store, to batch them with writes

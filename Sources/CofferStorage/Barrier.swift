@@ -140,9 +140,9 @@ public final class Barrier: Storage {
         return try await physical.count(prefix: prefix)
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         _ = try loaded()
-        return try await physical.read { reader in try body(OpeningReader(physical: reader, barrier: self)) }
+        return try await physical.read(priority) { reader in try body(OpeningReader(physical: reader, barrier: self)) }
     }
 
     public func write(_ batch: [StorageWrite]) async throws {

@@ -42,7 +42,7 @@ public final class InMemoryStorage: PhysicalStorage {
         state.withLock { $0.order.count(prefix: prefix) }
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         // A copy-on-write snapshot: taking it is cheap, and later writes copy what they change
         // instead of changing what the reader sees.
         try body(Snapshot(state: state.withLock { $0 }))

@@ -2,6 +2,9 @@ import CofferCrypto
 import CofferSDK
 @testable import CofferStorage
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @Suite("Barrier and physical storage")
@@ -112,6 +115,29 @@ struct BarrierTests {
         #expect(keys == ["0240", "0241", "0242"])
         try await store.close()
     }
+
+    #if os(Linux)
+    @Test("background reads run on idle-priority threads, request reads do not; both see the same data and pass errors on")
+    func backgroundReads() async throws {
+        struct Refused: Error {}
+        let path = Self.tempPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteStorage(path: path)
+        let barrier = Barrier(physical: store, clock: { 1_700_000_000 })
+        try await barrier.initialize(rootKey: SecureBytes(randomCount: AEAD.keyLength))
+        try await barrier.write((0..<50).map { .put("lease/\($0)", Array("v\($0)".utf8)) })
+        let idle: Int32 = 5  // SCHED_IDLE
+        let view = StorageView(barrier, prefix: "lease/")
+        let (policy, values) = try await view.read(.background) { reader in
+            (sched_getscheduler(0), try (0..<50).map { try reader.get("\($0)") })
+        }
+        #expect(policy == idle)
+        #expect(values == (0..<50).map { Array("v\($0)".utf8) })
+        #expect(try await view.read { _ in sched_getscheduler(0) } != idle)
+        await #expect(throws: Refused.self) { try await view.read(.background) { _ -> Int in throw Refused() } }
+        try await store.close()
+    }
+    #endif
 
     @Test("the ordered key set agrees with a sorted array through random inserts and removals")
     func sortedKeys() {

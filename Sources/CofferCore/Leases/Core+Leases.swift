@@ -43,7 +43,7 @@ extension Core {
     /// expiration manager commits it together with forgetting the leases themselves.
     func planTokenLeaseRevocation(_ leases: [LeaseRecord]) async throws -> ExpirationManager.Commit {
         let hashes = leases.map(\.tokenHash)
-        return try await unsealed().tokens.planRevocation(hashes, leasesSettled: Set(hashes))
+        return try await unsealed().tokens.planRevocation(hashes, leasesSettled: Set(hashes), priority: .background)
     }
 
     /// Registers the lease a backend's response asked for, capped by the mount and system TTLs.

@@ -88,7 +88,7 @@ actor ExpirationManager {
     /// The index keys due at `now` after `after`, a page of them, with their records, read from
     /// one snapshot: one read hop per page.
     private nonisolated func duePage(after: String?, now: Double) async throws -> DuePage {
-        try await storage.read { [pageSize] reader in
+        try await storage.read(.background) { [pageSize] reader in
             let keys = try reader.scan(prefix: "time/", after: after, limit: pageSize)
             let due = try keys.compactMap { key -> DueLease? in
                 guard let (deadline, id) = LeaseRecord.parseIndexKey(key), deadline <= now else { return nil }

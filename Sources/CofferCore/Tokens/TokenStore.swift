@@ -206,12 +206,13 @@ final class TokenStore: Sendable {
     /// Reads everything revoking `roots` and their subtrees changes from one snapshot, and
     /// returns the commit that applies it in one batch, with extra writes (keys relative to the
     /// barrier's root): a page of expiring tokens costs one read hop and one commit, not several
-    /// of each per token. `leasesSettled` names tokens whose own lease the caller forgets itself.
-    func planRevocation(_ roots: [String], leasesSettled: Set<String>) async throws -> ExpirationManager.Commit {
+    /// of each per token. `leasesSettled` names tokens whose own lease the caller forgets itself;
+    /// `priority` says whether a request waits for the plan.
+    func planRevocation(_ roots: [String], leasesSettled: Set<String>, priority: ReadPriority = .request) async throws -> ExpirationManager.Commit {
         // Forgotten before and after the commit, so a lookup racing the revocation cannot
         // put a record back into the cache.
         roots.forEach(forget)
-        let (writes, revoked) = try await barrier.read { [self] root in
+        let (writes, revoked) = try await barrier.read(priority) { [self] root in
             try self.revocationWrites(roots, root: root, leasesSettled: leasesSettled)
         }
         return { [self] alsoWrite in

@@ -1,0 +1,38 @@
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Threads for storage work that no request waits on, such as reading the next page of expiring
+/// leases. They run under Linux's `SCHED_IDLE` policy: a request thread that wakes up takes the
+/// core at once, and the work proceeds on the cycles requests leave (the kernel still grants it
+/// a sliver, so a saturated server slows expiry down without stopping it).
+enum BackgroundLane {
+    /// Two threads, so that one page is read while the one before it is planned.
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
+    /// Runs blocking `body` on a lane thread and returns its result.
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive {
+            lowerPriority()
+            return try body()
+        }
+    }
+
+    /// Linux's `SCHED_IDLE`, which the Glibc module does not export (it sits behind `_GNU_SOURCE`).
+    private static let schedIdle: Int32 = 5
+
+    /// Moves the calling thread (a lane thread, never shared) to the idle policy; repeating it
+    /// is one cheap system call.
+    private static func lowerPriority() {
+        #if os(Linux)
+        var parameters = sched_param()
+        _ = sched_setscheduler(0, schedIdle, &parameters)
+        #endif
+    }
+}
