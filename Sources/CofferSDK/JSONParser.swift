@@ -56,12 +56,13 @@ public struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: String) throws(Failure) {
-        let utf8 = Array(literal.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+    private mutating func expectLiteral(_ literal: StaticString) throws(Failure) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw failure("invalid literal") }
+        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
             throw failure("invalid literal")
         }
-        index += utf8.count
+        index += count
     }
 
     private mutating func enter() throws(Failure) {
@@ -73,12 +74,14 @@ public struct JSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var object = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        // Members are gathered first so the dictionary is sized once instead of regrown as
+        // a stored record's twenty-odd fields arrive.
+        var members = [(key: String, value: JSONValue)]()
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
@@ -87,13 +90,17 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue()
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of JSON input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
             throw failure("expected ',' or '}'")
         }
+        var object = JSONObject(minimumCapacity: members.count)
+        // A repeated key keeps its last value.
+        for member in members { object[member.key] = member.value }
+        return .object(object)
     }
 
     private mutating func parseArray() throws(Failure) -> JSONValue {
@@ -122,14 +129,24 @@ public struct JSONParser {
         // Most strings hold no escapes: find the closing quote and decode the run at once
         // rather than copy it a byte at a time (stored records are parsed on every lease wave).
         let start = index
+        var highBits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let s = String(validating: bytes[start..<index], as: UTF8.self) else { throw failure("invalid UTF-8 in string") }
+                let end = index
                 index += 1
+                // ASCII, the common case, cannot be invalid UTF-8: no validation pass needed.
+                if highBits < 0x80 {
+                    return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+                }
+                guard let s = String(validating: bytes[start..<end], as: UTF8.self) else {
+                    index = end
+                    throw failure("invalid UTF-8 in string")
+                }
                 return s
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            highBits |= byte
             index += 1
         }
         var out = Array(bytes[start..<index])
@@ -214,6 +231,13 @@ public struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < bytes.count, isDigit(bytes[index]) else { throw failure("invalid number") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        // Up to 18 digits always fit in an Int64: summed directly, without a String.
+        if isInteger, index - start <= 18 {
+            let negative = bytes[start] == UInt8(ascii: "-")
+            var value: Int64 = 0
+            for byte in bytes[(negative ? start + 1 : start)..<index] { value = value * 10 + Int64(byte - UInt8(ascii: "0")) }
+            return .int(negative ? -value : value)
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let int = Int64(text) { return .int(int) }

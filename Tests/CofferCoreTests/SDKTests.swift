@@ -73,4 +73,23 @@ struct SDKTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x61, 0xFF, 0x22]) }
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse([0x22, 0x61, 0x5C, 0x6E, 0xC3, 0x22]) }
     }
+
+    @Test("JSON numbers keep exact integers at every length, objects keep a repeated key's last value")
+    func jsonNumbersAndObjects() throws {
+        let integers: [(String, Int64)] = [
+            ("0", 0), ("-0", 0), ("7", 7), ("-12", -12), ("999999999999999999", 999_999_999_999_999_999),
+            ("-999999999999999999", -999_999_999_999_999_999), ("1000000000000000000", 1_000_000_000_000_000_000),
+            ("9223372036854775807", .max), ("-9223372036854775808", .min),
+        ]
+        for (text, expected) in integers {
+            #expect(try JSONParser.parse(text) == .int(expected), "\(text)")
+        }
+        #expect(try JSONParser.parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
+        #expect(try JSONParser.parse("-1.5e3") == .double(-1500))
+        #expect(try JSONParser.parse(#"{"a":1,"b":{},"a":2}"#) == .object(["a": .int(2), "b": .object([:])]))
+        #expect(try JSONParser.parse("[true,false,null]") == .array([.bool(true), .bool(false), .null]))
+        for bad in ["tru", "truex", "nulll", "[fals]", "-", "-a", "1.", "1e", "{\"a\":1,}"] {
+            #expect(throws: JSONParser.Failure.self, "\(bad)") { try JSONParser.parse(bad) }
+        }
+    }
 }
