@@ -194,6 +194,30 @@ struct BarrierTests {
         try await reopened.close()
     }
 
+    @Test("the write-ahead log starts over within its bound under steady writes, and nothing is lost")
+    func logBound() async throws {
+        let path = Self.tempPath()
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try SQLiteStorage(path: path)
+        // 96 MiB of new rows, one MiB per commit: well past the 32 MiB restart point and the
+        // 64 MiB size limit, so a log that never started over would hold all of it.
+        let value = [UInt8](repeating: 7, count: 4096)
+        for batch in 0..<96 {
+            try await store.write((0..<256).map { .put("v/\(batch)/\($0)", value + [UInt8(batch)]) })
+        }
+        let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(log <= SQLiteStorage.logSizeLimit + (2 << 20), "log of \(log) bytes")
+        try await store.close()
+        let reopened = try SQLiteStorage(path: path)
+        #expect(try await reopened.count(prefix: "v/") == 96 * 256)
+        for batch in [0, 31, 95] {
+            #expect(try await reopened.get("v/\(batch)/255") == value + [UInt8(batch)])
+        }
+        try await reopened.close()
+    }
+
     @Test("concurrent writers are grouped into shared commits and every batch lands whole")
     func groupCommit() async throws {
         let path = Self.tempPath()
