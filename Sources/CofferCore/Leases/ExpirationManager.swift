@@ -108,7 +108,8 @@ actor ExpirationManager {
         // page is read and planned: reading and writing overlap, and at most one commit waits.
         var committing: Task<Bool, Never>?
         var committingCount = 0
-        // The next page is read while this one is planned, on another connection.
+        // The next page's read is queued while this one is planned: the background lane never
+        // waits for this loop's bookkeeping between the two.
         var reading: Task<DuePage, any Error>? = Task { [self] in try await duePage(after: nil, now: now) }
         defer { reading?.cancel() }
         while !Task.isCancelled, let current = reading {
