@@ -4,8 +4,8 @@ import NIOPosix
 import Glibc
 #endif
 
-/// Threads for storage work that no request waits on, such as reading the next page of expiring
-/// leases. They run under Linux's `SCHED_IDLE` policy: a request thread that wakes up takes the
+/// A thread for storage work that no request waits on, such as reading the next page of expiring
+/// leases. It runs under Linux's `SCHED_IDLE` policy: a request thread that wakes up takes the
 /// core at once, and the work proceeds on the cycles requests leave (the kernel still grants it
 /// a sliver, so a saturated server slows expiry down without stopping it).
 enum BackgroundLane {
@@ -17,7 +17,7 @@ enum BackgroundLane {
         return pool
     }()
 
-    /// Runs blocking `body` on a lane thread and returns its result.
+    /// Runs blocking `body` on the lane's thread and returns its result.
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive {
             lowerPriority()
@@ -28,7 +28,7 @@ enum BackgroundLane {
     /// Linux's `SCHED_IDLE`, which the Glibc module does not export (it sits behind `_GNU_SOURCE`).
     private static let schedIdle: Int32 = 5
 
-    /// Moves the calling thread (a lane thread, never shared) to the idle policy; repeating it
+    /// Moves the calling thread (the lane's own, never shared) to the idle policy; repeating it
     /// is one cheap system call.
     private static func lowerPriority() {
         #if os(Linux)
