@@ -25,7 +25,7 @@ public struct FieldData: Sendable {
                 if !acceptsAnyField { unknown.append(name) }
                 continue
             }
-            values[name] = try Self.coerce(value, to: spec.type, field: name)
+            values[name] = try Self.coerce(value, to: spec.type, field: name, range: spec.range)
         }
         for (name, value) in captures {
             values[name] = .string(value)
@@ -59,9 +59,19 @@ public struct FieldData: Sendable {
     public func object(_ name: String) -> JSONObject? { value(name)?.objectValue }
 
     /// Vault's coercion rules; errors name the field and the expected type, never the value.
-    public static func coerce(_ value: JSONValue, to type: FieldType, field: String) throws(CofferError) -> JSONValue {
+    /// Integers must lie in `range` and durations in `0...NumberBounds.maxDurationSeconds`.
+    public static func coerce(
+        _ value: JSONValue, to type: FieldType, field: String, range: ClosedRange<Int64> = -NumberBounds.maxInteger...NumberBounds.maxInteger
+    ) throws(CofferError) -> JSONValue {
         func bad(_ expected: String) -> CofferError {
             CofferError.badRequest("error converting input for field \"\(field)\": expected \(expected), got \(value.typeName)")
+        }
+        func outOfRange() -> CofferError {
+            CofferError.badRequest("field \"\(field)\" out of range: must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        func inRange(_ i: Int64) throws(CofferError) -> JSONValue {
+            guard range.contains(i) else { throw outOfRange() }
+            return .int(i)
         }
         switch type {
         case .any:
@@ -76,10 +86,13 @@ public struct FieldData: Sendable {
             }
         case .int:
             switch value {
-            case .int: return value
-            case .double(let d) where d.rounded() == d: return .int(Int64(d))
+            case .int(let i): return try inRange(i)
+            case .double(let d) where d.rounded() == d:
+                guard let i = Int64(exactly: d) else { throw outOfRange() }
+                return try inRange(i)
             case .string(let s):
-                if let i = Int64(s.isEmpty ? "0" : s) { return .int(i) }
+                if let i = Int64(s.isEmpty ? "0" : s) { return try inRange(i) }
+                if let d = Double(s), d.isFinite, d.rounded() == d { throw outOfRange() }
                 throw bad("an integer")
             default: throw bad("an integer")
             }
@@ -96,8 +109,11 @@ public struct FieldData: Sendable {
             default: throw bad("a boolean")
             }
         case .duration:
-            guard let seconds = DurationParser.seconds(value) else { throw bad("a duration such as \"90s\" or \"1h\"") }
-            return .int(seconds)
+            switch DurationParser.parse(value) {
+            case .seconds(let seconds): return .int(seconds)
+            case .outOfRange: throw CofferError.badRequest(DurationParser.rangeMessage(field))
+            case .invalid: throw bad("a duration such as \"90s\" or \"1h\"")
+            }
         case .commaStringList:
             switch value {
             case .array(let items):

@@ -28,12 +28,18 @@ public struct FieldSpec: Sendable {
     public var required: Bool
     /// One line of help.
     public var description: String
+    /// The values an `.int` field may take; a value outside is a 400 naming the bounds.
+    public var range: ClosedRange<Int64>
 
-    /// Declares a field.
-    public init(_ type: FieldType, default defaultValue: JSONValue? = nil, required: Bool = false, description: String = "") {
+    /// Declares a field; integers default to `±NumberBounds.maxInteger`.
+    public init(
+        _ type: FieldType, default defaultValue: JSONValue? = nil, required: Bool = false, description: String = "",
+        range: ClosedRange<Int64> = -NumberBounds.maxInteger...NumberBounds.maxInteger
+    ) {
         self.type = type
         self.defaultValue = defaultValue
         self.required = required
         self.description = description
+        self.range = range
     }
 }

@@ -4,7 +4,9 @@
 /// Foundation's calendar and `String(format:)` cost more than the rest of such a request.
 public enum Timestamp {
     /// The RFC 3339 form of `seconds` since 1970.
-    public static func rfc3339(_ seconds: Double) -> String {
+    public static func rfc3339(_ instant: Double) -> String {
+        // Clamped: a stored time from an older build may lie far outside years 1 to 9999.
+        let seconds = instant.clampedTime
         let whole = seconds.rounded(.down)
         let nanos = Int((seconds - whole) * 1_000_000_000)
         let total = Int64(whole)

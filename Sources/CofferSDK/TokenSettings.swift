@@ -86,11 +86,11 @@ public struct TokenSettings: Sendable, Equatable {
     /// Reads settings back from `json()`.
     public init(json: JSONObject) {
         policies = json["token_policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        ttl = json["token_ttl"]?.intValue ?? 0
-        maxTTL = json["token_max_ttl"]?.intValue ?? 0
-        explicitMaxTTL = json["token_explicit_max_ttl"]?.intValue ?? 0
-        period = json["token_period"]?.intValue ?? 0
-        numUses = json["token_num_uses"]?.intValue ?? 0
+        ttl = json["token_ttl"]?.storedSeconds("token_ttl") ?? 0
+        maxTTL = json["token_max_ttl"]?.storedSeconds("token_max_ttl") ?? 0
+        explicitMaxTTL = json["token_explicit_max_ttl"]?.storedSeconds("token_explicit_max_ttl") ?? 0
+        period = json["token_period"]?.storedSeconds("token_period") ?? 0
+        numUses = json["token_num_uses"]?.storedInt("token_num_uses") ?? 0
         boundCIDRs = json["token_bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? []
         noDefaultPolicy = json["token_no_default_policy"]?.boolValue ?? false
         tokenType = json["token_type"]?.stringValue ?? "default"

@@ -41,7 +41,7 @@ extension AuthResult {
         self.init(policies: policies, metadata: (o["metadata"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
         clientToken = o["client_token"]?.stringValue
         accessor = o["accessor"]?.stringValue
-        leaseDuration = o["lease_duration"]?.intValue ?? 0
+        leaseDuration = o["lease_duration"]?.storedSeconds("wrap lease_duration") ?? 0
         renewable = o["renewable"]?.boolValue ?? false
         orphan = o["orphan"]?.boolValue ?? false
         tokenPolicies = o["token_policies"]?.arrayValue?.compactMap(\.stringValue) ?? policies

@@ -70,8 +70,8 @@ struct AppRoleRole: Sendable {
         self.roleID = roleID
         bindSecretID = o["bind_secret_id"]?.boolValue ?? true
         secretIDBoundCIDRs = o["secret_id_bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        secretIDNumUses = o["secret_id_num_uses"]?.intValue ?? 0
-        secretIDTTL = o["secret_id_ttl"]?.intValue ?? 0
+        secretIDNumUses = o["secret_id_num_uses"]?.storedInt("approle secret_id_num_uses") ?? 0
+        secretIDTTL = o["secret_id_ttl"]?.storedSeconds("approle secret_id_ttl") ?? 0
         localSecretIDs = o["local_secret_ids"]?.boolValue ?? false
         token = TokenSettings(json: o)
     }

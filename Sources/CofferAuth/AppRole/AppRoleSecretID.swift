@@ -43,8 +43,8 @@ struct AppRoleSecretID: Sendable {
         metadata = (o["metadata"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         cidrList = o["cidr_list"]?.arrayValue?.compactMap(\.stringValue) ?? []
         tokenBoundCIDRs = o["token_bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        numUses = o["num_uses"]?.intValue ?? 0
-        ttl = o["ttl"]?.intValue ?? 0
+        numUses = o["num_uses"]?.storedInt("approle secret-id num_uses") ?? 0
+        ttl = o["ttl"]?.storedSeconds("approle secret-id ttl") ?? 0
         creationTime = o["creation_time"]?.doubleValue ?? 0
         expirationTime = o["expiration_time"]?.doubleValue
         lastUpdatedTime = o["last_updated_time"]?.doubleValue ?? 0

@@ -99,9 +99,9 @@ struct JWTRole: Sendable {
         userClaim = o["user_claim"]?.stringValue ?? ""
         claimMappings = (o["claim_mappings"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         groupsClaim = o["groups_claim"]?.stringValue ?? ""
-        clockSkewLeeway = o["clock_skew_leeway"]?.intValue ?? 60
-        expirationLeeway = o["expiration_leeway"]?.intValue ?? 150
-        notBeforeLeeway = o["not_before_leeway"]?.intValue ?? 150
+        clockSkewLeeway = o["clock_skew_leeway"]?.storedSeconds("jwt clock_skew_leeway") ?? 60
+        expirationLeeway = o["expiration_leeway"]?.storedSeconds("jwt expiration_leeway") ?? 150
+        notBeforeLeeway = o["not_before_leeway"]?.storedSeconds("jwt not_before_leeway") ?? 150
         token = TokenSettings(json: o)
     }
 }

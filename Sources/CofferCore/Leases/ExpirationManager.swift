@@ -63,7 +63,7 @@ actor ExpirationManager {
             let next = (try? await earliestDeadline()) ?? nil
             let delay = min(60, max(0.01, (next ?? now + 60) - now))
             nextWake = now + delay
-            let sleeping = Task { _ = try? await Task.sleep(for: .milliseconds(Int(delay * 1000))) }
+            let sleeping = Task { _ = try? await Task.sleep(for: .milliseconds(Int64(saturating: delay * 1000))) }
             sleeper = sleeping
             await sleeping.value
         }

@@ -26,7 +26,7 @@ struct LeaseRecord: Sendable, Equatable {
     var irrevocable: Bool
     var lastError: String?
 
-    func ttl(at now: Double) -> Int64 { max(0, Int64((expireTime - now).rounded(.down))) }
+    func ttl(at now: Double) -> Int64 { max(0, Int64(saturating: (expireTime - now).rounded(.down))) }
 
     func json() -> JSONValue {
         var object: JSONObject = [
@@ -62,14 +62,14 @@ struct LeaseRecord: Sendable, Equatable {
         self.kind = kind
         path = o["path"]?.stringValue ?? ""
         mountPath = o["mount_path"]?.stringValue ?? ""
-        issueTime = o["issue_time"]?.doubleValue ?? 0
-        expireTime = o["expire_time"]?.doubleValue ?? 0
-        lastRenewal = o["last_renewal"]?.doubleValue
+        issueTime = (o["issue_time"]?.doubleValue ?? 0).clampedTime
+        expireTime = (o["expire_time"]?.doubleValue ?? 0).clampedTime
+        lastRenewal = o["last_renewal"]?.doubleValue?.clampedTime
         renewable = o["renewable"]?.boolValue ?? false
-        maxTTL = o["max_ttl"]?.intValue ?? 0
+        maxTTL = o["max_ttl"]?.storedSeconds("lease max_ttl") ?? 0
         tokenHash = o["token_hash"]?.stringValue ?? ""
         internalData = o["internal"]?.objectValue ?? [:]
-        attempts = Int(o["attempts"]?.intValue ?? 0)
+        attempts = Int(o["attempts"]?.storedInt("lease attempts") ?? 0)
         irrevocable = o["irrevocable"]?.boolValue ?? false
         lastError = o["last_error"]?.stringValue
     }
@@ -93,7 +93,7 @@ struct LeaseRecord: Sendable, Equatable {
 
     /// Time-index key: deadlines in zero-padded milliseconds sort chronologically as text.
     static func indexKey(_ deadline: Double, _ id: String) -> String {
-        let millis = max(0, Int64((deadline * 1000).rounded(.up)))
+        let millis = max(0, Int64(saturating: (deadline.clampedTime * 1000).rounded(.up)))
         let digits = String(millis)
         return "time/" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits + "/" + id
     }

@@ -62,7 +62,7 @@ public struct MountEntry: Sendable, Hashable {
             path: path, type: type, description: o["description"]?.stringValue ?? "", uuid: uuid,
             accessor: o["accessor"]?.stringValue ?? "",
             options: (o["options"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-            defaultLeaseTTL: o["default_lease_ttl"]?.intValue ?? 0, maxLeaseTTL: o["max_lease_ttl"]?.intValue ?? 0,
+            defaultLeaseTTL: o["default_lease_ttl"]?.storedSeconds("mount default_lease_ttl") ?? 0, maxLeaseTTL: o["max_lease_ttl"]?.storedSeconds("mount max_lease_ttl") ?? 0,
             isAuth: o["is_auth"]?.boolValue ?? false
         )
     }

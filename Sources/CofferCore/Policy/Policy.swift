@@ -129,7 +129,7 @@ struct Policy: Sendable, Equatable {
     private static func json(_ value: HCLValue) -> JSONValue {
         switch value {
         case .string(let s): .string(s)
-        case .number(let n): n.rounded() == n ? .int(Int64(n)) : .double(n)
+        case .number(let n): Int64(exactly: n).map { .int($0) } ?? .double(n)
         case .bool(let b): .bool(b)
         case .list(let l): .array(l.map(json))
         case .object(let body): .object(Dictionary(body.items.map { ($0.key, json($0.value)) }, uniquingKeysWith: { _, b in b }))
@@ -137,13 +137,16 @@ struct Policy: Sendable, Equatable {
     }
 
     private static func duration(_ field: HCLItem) throws(CofferError) -> Int64 {
-        let seconds: Int64?
+        let parsed: DurationParser.Parsed
         switch field.value {
-        case .string(let s): seconds = DurationParser.seconds(s)
-        case .number(let n): seconds = n >= 0 ? Int64(n) : nil
-        default: seconds = nil
+        case .string(let s): parsed = DurationParser.parse(s)
+        case .number(let n): parsed = DurationParser.parse(.double(n))
+        default: parsed = .invalid
         }
-        guard let seconds else { throw failure(field, "\(field.key) must be a duration") }
-        return seconds
+        switch parsed {
+        case .seconds(let seconds): return seconds
+        case .outOfRange: throw failure(field, DurationParser.rangeMessage(field.key))
+        case .invalid: throw failure(field, "\(field.key) must be a duration")
+        }
     }
 }

@@ -16,6 +16,8 @@ struct SealConfig: Sendable, Equatable {
         guard let object = try? JSONParser.parse(bytes).objectValue,
             let shares = object["secret_shares"]?.intValue, let threshold = object["secret_threshold"]?.intValue
         else { return nil }
+        // Shamir works on at most 255 shares; anything else is not a record this server wrote.
+        guard (1...255).contains(shares), (1...255).contains(threshold) else { return nil }
         return SealConfig(shares: Int(shares), threshold: Int(threshold))
     }
 }

@@ -179,8 +179,11 @@ extension Core {
         func seconds(_ key: String) throws(CofferError) -> Int64 {
             guard let raw = config[key] else { return 0 }
             if raw.stringValue == "system" { return 0 }
-            guard let value = DurationParser.seconds(raw) else { throw CofferError.badRequest("invalid \(key): expected a duration") }
-            return value
+            switch DurationParser.parse(raw) {
+            case .seconds(let value): return value
+            case .outOfRange: throw CofferError.badRequest(DurationParser.rangeMessage(key))
+            case .invalid: throw CofferError.badRequest("invalid \(key): expected a duration")
+            }
         }
         let defaultTTL = try seconds("default_lease_ttl"), maxTTL = try seconds("max_lease_ttl")
         if maxTTL > 0, defaultTTL > maxTTL { throw CofferError.badRequest("default_lease_ttl cannot be greater than max_lease_ttl") }

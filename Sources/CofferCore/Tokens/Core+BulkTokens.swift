@@ -14,7 +14,7 @@ extension Core {
         var committing: Task<Void, any Error>?
         for start in stride(from: 0, to: count, by: 1000) {
             let created = now
-            let ttl = Int64(expireAt - created)
+            let ttl = Int64(saturating: expireAt - created)
             guard ttl >= 1 else { throw CofferError.badRequest("seeding took longer than the time left before expiry") }
             var writes = [StorageWrite]()
             for _ in start..<min(start + 1000, count) {

@@ -122,7 +122,7 @@ extension Core {
         }
         if type == .batch, let parentExpiry = parent.expireTime, !orphan {
             // A batch token cannot outlive its parent: it would be dead anyway.
-            ttl = min(ttl == 0 ? Int64.max : ttl, max(0, Int64(parentExpiry - now)))
+            ttl = min(ttl == 0 ? Int64.max : ttl, max(0, Int64(saturating: parentExpiry - now)))
         }
 
         var displayName = "token"

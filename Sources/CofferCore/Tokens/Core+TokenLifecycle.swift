@@ -49,7 +49,7 @@ extension Core {
         if record.maxTTL > 0 { limit = record.creationTime + Double(record.maxTTL) }
         if record.explicitMaxTTL > 0 { limit = min(limit, record.creationTime + Double(record.explicitMaxTTL)) }
         if now + Double(ttl) > limit {
-            let capped = max(0, Int64((limit - now).rounded(.down)))
+            let capped = max(0, Int64(saturating: (limit - now).rounded(.down)))
             warnings.append("TTL of \"\(ttl)s\" exceeded the effective max_ttl of \"\(capped)s\"; TTL value is capped accordingly")
             ttl = capped
         }

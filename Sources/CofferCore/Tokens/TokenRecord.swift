@@ -35,7 +35,7 @@ struct TokenRecord: Sendable, Equatable {
 
     func remainingTTL(at now: Double) -> Int64 {
         guard let expireTime else { return 0 }
-        return max(0, Int64((expireTime - now).rounded(.down)))
+        return max(0, Int64(saturating: (expireTime - now).rounded(.down)))
     }
 
     /// What backends see of the caller.
@@ -69,13 +69,13 @@ struct TokenRecord: Sendable, Equatable {
         policies = o["policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
         meta = (o["meta"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         displayName = o["display_name"]?.stringValue ?? ""
-        numUses = o["num_uses"]?.intValue ?? 0
-        creationTime = o["creation_time"]?.doubleValue ?? 0
-        creationTTL = o["creation_ttl"]?.intValue ?? 0
-        expireTime = o["expire_time"]?.doubleValue
-        explicitMaxTTL = o["explicit_max_ttl"]?.intValue ?? 0
-        period = o["period"]?.intValue ?? 0
-        maxTTL = o["max_ttl"]?.intValue ?? 0
+        numUses = o["num_uses"]?.storedInt("token num_uses") ?? 0
+        creationTime = (o["creation_time"]?.doubleValue ?? 0).clampedTime
+        creationTTL = o["creation_ttl"]?.storedSeconds("token creation_ttl") ?? 0
+        expireTime = o["expire_time"]?.doubleValue?.clampedTime
+        explicitMaxTTL = o["explicit_max_ttl"]?.storedSeconds("token explicit_max_ttl") ?? 0
+        period = o["period"]?.storedSeconds("token period") ?? 0
+        maxTTL = o["max_ttl"]?.storedSeconds("token max_ttl") ?? 0
         path = o["path"]?.stringValue ?? ""
         renewable = o["renewable"]?.boolValue ?? false
         type = o["type"]?.stringValue == "batch" ? .batch : .service
@@ -116,7 +116,7 @@ struct TokenRecord: Sendable, Equatable {
     func lookupData(id: String, now: Double) -> JSONObject {
         var data: JSONObject = [
             "accessor": .string(accessor),
-            "creation_time": .int(Int64(creationTime)),
+            "creation_time": .int(Int64(saturating: creationTime)),
             "creation_ttl": .int(creationTTL),
             "display_name": .string(displayName),
             "entity_id": "",
@@ -138,7 +138,7 @@ struct TokenRecord: Sendable, Equatable {
         if !boundCIDRs.isEmpty { data["bound_cidrs"] = .strings(boundCIDRs) }
         if let lastRenewal {
             data["last_renewal"] = .string(Timestamp.rfc3339(lastRenewal))
-            data["last_renewal_time"] = .int(Int64(lastRenewal))
+            data["last_renewal_time"] = .int(Int64(saturating: lastRenewal))
         }
         return data
     }

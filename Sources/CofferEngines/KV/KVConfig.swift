@@ -16,8 +16,8 @@ struct KVConfig: Sendable {
     static func load(_ storage: StorageView) async throws -> KVConfig {
         guard let stored = try await storage.getJSON(key)?.objectValue else { return KVConfig() }
         return KVConfig(
-            maxVersions: stored["max_versions"]?.intValue ?? 0, casRequired: stored["cas_required"]?.boolValue ?? false,
-            deleteVersionAfter: stored["delete_version_after"]?.intValue ?? 0
+            maxVersions: stored["max_versions"]?.storedInt("kv config max_versions") ?? 0, casRequired: stored["cas_required"]?.boolValue ?? false,
+            deleteVersionAfter: stored["delete_version_after"]?.storedSeconds("kv config delete_version_after") ?? 0
         )
     }
 

@@ -70,8 +70,8 @@ struct KVMetadata: Sendable {
         }
         return KVMetadata(
             createdTime: o["created"]?.doubleValue ?? 0, updatedTime: o["updated"]?.doubleValue ?? 0,
-            currentVersion: o["current_version"]?.intValue ?? 0, maxVersions: o["max_versions"]?.intValue ?? 0,
-            casRequired: o["cas_required"]?.boolValue ?? false, deleteVersionAfter: o["delete_version_after"]?.intValue ?? 0,
+            currentVersion: o["current_version"]?.storedInt("kv current_version") ?? 0, maxVersions: o["max_versions"]?.storedInt("kv max_versions") ?? 0,
+            casRequired: o["cas_required"]?.boolValue ?? false, deleteVersionAfter: o["delete_version_after"]?.storedSeconds("kv delete_version_after") ?? 0,
             customMetadata: (o["custom_metadata"]?.objectValue ?? [:]).compactMapValues(\.stringValue), versions: versions
         )
     }
