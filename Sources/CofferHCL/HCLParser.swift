@@ -7,9 +7,19 @@ public struct HCLParser {
     private var index = 0
     private var line = 1
     private var column = 1
+    private var depth = 0
+
+    /// How deeply blocks, objects and lists may nest: real policies and configs use a handful of
+    /// levels, and the parser recurses once per level, so a bound keeps hostile input off the stack's end.
+    public static let maxDepth = 64
+    /// The longest document accepted, in bytes: far beyond any real policy or configuration.
+    public static let maxLength = 4 * 1024 * 1024
 
     /// Parses a whole document.
     public static func parse(_ text: String) throws(HCLError) -> HCLBody {
+        guard text.utf8.count <= maxLength else {
+            throw HCLError(line: 1, column: 1, message: "document is larger than \(maxLength) bytes")
+        }
         var parser = HCLParser(chars: Array(text.unicodeScalars))
         let body = try parser.parseBody(closing: nil)
         return body
@@ -54,7 +64,15 @@ public struct HCLParser {
         }
     }
 
+    /// Enters one level of nesting, refusing to go past `maxDepth`.
+    private mutating func descend() throws(HCLError) {
+        depth += 1
+        guard depth <= Self.maxDepth else { throw error("nested more than \(Self.maxDepth) levels deep") }
+    }
+
     private mutating func parseBody(closing: Unicode.Scalar?) throws(HCLError) -> HCLBody {
+        if closing != nil { try descend() }
+        defer { if closing != nil { depth -= 1 } }
         var body = HCLBody()
         while true {
             try skipTrivia(commas: true)
@@ -131,6 +149,8 @@ public struct HCLParser {
     }
 
     private mutating func parseList() throws(HCLError) -> HCLValue {
+        try descend()
+        defer { depth -= 1 }
         advance()
         var items = [HCLValue]()
         while true {
@@ -158,6 +178,7 @@ public struct HCLParser {
             advance()
         }
         guard let value = Double(text) else { throw error("invalid number \"\(text)\"") }
+        guard value.isFinite else { throw error("number \"\(text)\" is out of range") }
         return .number(value)
     }
 

@@ -77,4 +77,20 @@ struct HCLParserTests {
         #expect(throws: HCLError.self) { try HCLBody.fromJSON("[1]") }
         #expect(throws: HCLError.self) { try HCLBody.fromJSON("{") }
     }
+
+    @Test("nesting past the depth limit, oversized documents and infinite numbers are errors, not crashes")
+    func limits() throws {
+        for deep in [
+            "a = " + String(repeating: "[", count: 100_000),
+            String(repeating: "b {", count: 100_000),
+            "a = " + String(repeating: "{ x = ", count: 100_000),
+        ] {
+            #expect(throws: HCLError.self) { try HCLParser.parse(deep) }
+        }
+        let fine = "a = " + String(repeating: "[", count: HCLParser.maxDepth) + String(repeating: "]", count: HCLParser.maxDepth)
+        #expect(throws: Never.self) { try HCLParser.parse(fine) }
+        #expect(throws: HCLError.self) { try HCLParser.parse("a = " + String(repeating: "[", count: HCLParser.maxDepth + 1) + String(repeating: "]", count: HCLParser.maxDepth + 1)) }
+        #expect(throws: HCLError.self) { try HCLParser.parse("a = 1e999") }
+        #expect(throws: HCLError.self) { try HCLParser.parse("a = \"" + String(repeating: "x", count: HCLParser.maxLength) + "\"") }
+    }
 }
