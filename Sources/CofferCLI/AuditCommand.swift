@@ -1,52 +1,41 @@
-import CofferCore
+import CofferSDK
 import Foundation
 
-/// `coffer audit verify FILE…`: checks a hash-chained audit log offline. The rest of
-/// `coffer audit` (enable, disable, list) talks to a server.
+/// `coffer audit verify DEVICE [FILE…]`: has the server check a device's keyed audit chain.
+/// Only the server holds the chain key and the live head, so the check cannot run offline: a
+/// file alone cannot prove that nobody with write access to it recomputed or cut its tail.
 enum AuditCommand {
-    static let usage = """
-        Usage: coffer audit verify [-start=SEQ:HASH] [-head=SEQ:HASH] FILE [FILE…]
+    static let verify = ClientCommand(
+        flags: ["start": .string],
+        usage: """
+            Usage: coffer audit verify [-start=SEQ:TAG] DEVICE [FILE…]
 
-          Verifies the hash chain of one audit file, or of several in rotation order (oldest
-          first). A chain must start at the first entry unless -start gives the head of the
-          file before it. -head is the device's recorded head (sys/audit shows it as
-          chain_head): a log that stops short of it was truncated.
-          Exits 0 only when the chain is intact, naming the first broken line otherwise.
+              Asks the server to verify the keyed hash chain of the audit device at DEVICE: every
+              entry's chain_hmac under the device's key, every link to the entry before, and that
+              the log reaches the device's live head (so a cut-off tail is found too). FILE names
+              the device's file and its rotated copies, oldest first (default: the current file);
+              -start gives the last entry before the first FILE when older files are gone.
+              Needs a sudo token. Exits 0 when the chain is intact, 2 naming the first broken line.
+            """
+    ) { inv in
+        try inv.require(1, "an audit device path")
+        var body: JSONObject = ["files": .strings(Array(inv.arguments.dropFirst()).map(Self.absolute))]
+        if let start = inv.flags.string("start") { body["start"] = .string(start) }
+        let device = inv.arguments[0].trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let response = try await inv.client().request("PUT", "sys/audit-verify/" + device, body: .object(body))
+        let data = response?.objectValue?["data"]?.objectValue ?? [:]
+        let entries = data["entries"]?.intValue ?? 0
+        if data["intact"]?.boolValue == true {
+            Output.out("Audit chain intact: \(entries) entries, head \(data["head"]?.stringValue ?? "")")
+            return 0
+        }
+        Output.error("Audit chain broken: \(data["failure"]?.stringValue ?? "unknown failure")")
+        Output.error("\(entries) entries verified before the break.")
+        return 2
+    }
 
-        """
-
-    static func verify(_ arguments: [String]) -> Int32 {
-        var flags = GoFlags(["start": .string, "head": .string, "h": .bool, "help": .bool])
-        if let status = flags.parseCommand(arguments, usage: usage) { return status }
-        guard !flags.positional.isEmpty else {
-            Output.error("Error: name at least one audit file\n\n\(usage)")
-            return 1
-        }
-        var start = AuditChain.Head.start
-        if let text = flags.string("start") {
-            guard let parsed = AuditChain.Head(text) else { Output.error("Error: -start must be SEQ:sha256:HEX"); return 1 }
-            start = parsed
-        }
-        var expected: AuditChain.Head?
-        if let text = flags.string("head") {
-            guard let parsed = AuditChain.Head(text) else { Output.error("Error: -head must be SEQ:sha256:HEX"); return 1 }
-            expected = parsed
-        }
-        var files = [(name: String, bytes: [UInt8])]()
-        for path in flags.positional {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Output.error("Error: cannot read \(path)")
-                return 1
-            }
-            files.append((path, Array(data)))
-        }
-        let report = AuditChain.verify(files: files, start: start, expectedHead: expected)
-        if let failure = report.failure {
-            Output.error("Audit chain broken: \(failure)")
-            Output.error("\(report.entries) entries verified before the break.")
-            return 2
-        }
-        Output.out("Audit chain intact: \(report.entries) entries, head \(report.head)")
-        return 0
+    /// The server reads the files, so relative names are made absolute here.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }

@@ -80,6 +80,7 @@ public enum CLI {
         "audit enable": (SystemCommands.auditEnable, "enabling audit device"),
         "audit disable": (SystemCommands.auditDisable, "disabling audit device"),
         "audit list": (SystemCommands.auditList, "listing audit devices"),
+        "audit verify": (AuditCommand.verify, "verifying audit device"),
     ]
 
     /// Runs the command in `arguments` (without the program name) and returns the exit code.
@@ -96,8 +97,6 @@ public enum CLI {
         case "-h", "-help", "--help", "help":
             Output.out(usage)
             return 0
-        case "audit" where arguments.dropFirst().first == "verify":
-            return AuditCommand.verify(Array(arguments.dropFirst(2)))
         case "policy" where arguments.dropFirst().first == "fmt":
             return PolicyFormat.run(Array(arguments.dropFirst(2)))
         default:

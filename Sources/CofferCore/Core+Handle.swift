@@ -89,7 +89,7 @@ extension Core {
 
         // A limited-use token spends one use per request and dies after its last.
         var lastUse = false
-        if let caller { lastUse = try await state.tokens.use(caller) }
+        if let caller, !Self.wrappingSpendsItself(caller, path: request.path) { lastUse = try await state.tokens.use(caller) }
         var response: LogicalResponse
         do {
             response = try await handler(context) ?? LogicalResponse()
@@ -143,7 +143,7 @@ extension Core {
         let relative = String(path.dropFirst(4))
         return SpecialPaths.matches(
             [
-                "auth/*", "remount", "audit", "audit/*", "audit-hash/*", "raw", "raw/*", "rotate", "seal", "revoke-prefix/*",
+                "auth/*", "remount", "audit", "audit/*", "audit-hash/*", "audit-verify/*", "raw", "raw/*", "rotate", "seal", "revoke-prefix/*",
                 "revoke-force/*", "leases/revoke-prefix/*", "leases/revoke-force/*", "leases/lookup/*",
                 "plugins/catalog/*", "config/auditing/*",
             ], relative)

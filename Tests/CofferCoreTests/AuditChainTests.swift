@@ -1,59 +1,93 @@
 @testable import CofferCore
+import CofferCrypto
 import CofferSDK
 import Foundation
 import Testing
 
-@Suite("Audit hash chain")
+@Suite("Audit keyed chain")
 struct AuditChainTests {
-    /// A chain of `count` lines built the way a device writes them.
-    static func chain(_ count: Int) -> [[UInt8]] {
-        var head = AuditChain.Head.start
+    static let key = HMACKey(SecureBytes(copying: Array(repeating: 7, count: 32)))
+    static let otherKey = HMACKey(SecureBytes(copying: Array(repeating: 8, count: 32)))
+    static let prefix = "AUDIT "
+
+    /// A chain of `count` lines built the way a device writes them, and its head.
+    static func chain(_ count: Int, key: HMACKey = key, after start: AuditChain.Head = .start) -> ([[UInt8]], AuditChain.Head) {
+        var head = start
         var lines = [[UInt8]]()
         for n in 1...count {
-            let line = JSONWriter.encode(["type": "request", "n": .int(Int64(n)), "sequence": .int(head.sequence + 1), "prev_hash": .string(head.hash)])
-            head = AuditChain.Head(sequence: head.sequence + 1, hash: AuditChain.hash(line: line))
+            let (line, next) = AuditChain.seal(["type": "request", "n": .int(Int64(n))], prefix: prefix, after: head, key: key)
+            head = next
             lines.append(line)
         }
-        return lines
+        return (lines, head)
     }
 
     static func file(_ lines: [[UInt8]]) -> [UInt8] { lines.flatMap { $0 + [0x0A] } }
 
-    @Test("an intact chain verifies, also split across rotated files")
-    func intact() {
-        let lines = Self.chain(6)
-        let report = AuditChain.verify(files: [("a.log", Self.file(lines))])
-        #expect(report.failure == nil && report.entries == 6 && report.head.sequence == 6)
-        let split = AuditChain.verify(files: [("old.log", Self.file(Array(lines[0..<3]))), ("new.log", Self.file(Array(lines[3...])))], expectedHead: report.head)
-        #expect(split.failure == nil && split.head == report.head)
-        let second = AuditChain.verify(files: [("new.log", Self.file(Array(lines[3...])))], start: AuditChain.verify(files: [("old.log", Self.file(Array(lines[0..<3])))]).head)
-        #expect(second.failure == nil)
+    static func verify(_ lines: [[UInt8]], head: AuditChain.Head, start: AuditChain.Head = .start) -> AuditChain.Report {
+        AuditChain.verify(files: [("f", file(lines))], prefixLength: prefix.utf8.count, key: key, start: start, deviceHead: head)
     }
 
-    @Test("removed, edited, reordered and truncated logs fail, naming the line")
-    func tampering() {
-        let lines = Self.chain(6)
-        var removed = lines
-        removed.remove(at: 2)
-        #expect(AuditChain.verify(files: [("f", Self.file(removed))]).failure?.hasPrefix("f:3:") == true)
-        var edited = lines
-        edited[3] = Array(String(decoding: edited[3], as: UTF8.self).replacingOccurrences(of: "\"n\":4", with: "\"n\":5").utf8)
-        #expect(AuditChain.verify(files: [("f", Self.file(edited))]).failure?.hasPrefix("f:5:") == true, "the line after the edit no longer links")
+    static func text(_ line: [UInt8]) -> String { String(decoding: line, as: UTF8.self) }
+
+    @Test("an intact chain verifies, also split across rotated files or from a given start")
+    func intact() {
+        let (lines, head) = Self.chain(6)
+        let report = Self.verify(lines, head: head)
+        #expect(report.failure == nil && report.entries == 6 && report.head == head)
+        #expect(Self.text(lines[0]).hasPrefix("AUDIT {") && Self.text(lines[0]).hasSuffix("\"}"))
+        let split = AuditChain.verify(
+            files: [("old", Self.file(Array(lines[0..<3]))), ("new", Self.file(Array(lines[3...])))], prefixLength: Self.prefix.utf8.count,
+            key: Self.key, deviceHead: head
+        )
+        #expect(split.failure == nil && split.head == head)
+        let middle = Self.verify(Array(lines[0..<3]), head: head).head
+        #expect(Self.verify(Array(lines[3...]), head: head, start: middle).failure == nil)
+    }
+
+    @Test("every kind of tampering fails, naming the line")
+    func tampering() throws {
+        let (lines, head) = Self.chain(6)
+        // Edit any entry, the last one included: its own tag no longer matches.
+        for index in [2, 5] {
+            var edited = lines
+            edited[index] = Array(Self.text(edited[index]).replacingOccurrences(of: "\"n\":\(index + 1)", with: "\"n\":9").utf8)
+            #expect(Self.verify(edited, head: head).failure?.hasPrefix("f:\(index + 1): its chain_hmac") == true)
+        }
+        // Drop an entry.
+        var dropped = lines
+        dropped.remove(at: 2)
+        #expect(Self.verify(dropped, head: head).failure?.hasPrefix("f:3: sequence 4 follows 2") == true)
+        // Reorder two.
         var reordered = lines
         reordered.swapAt(1, 2)
-        #expect(AuditChain.verify(files: [("f", Self.file(reordered))]).failure?.hasPrefix("f:2:") == true)
-        let head = AuditChain.verify(files: [("f", Self.file(lines))]).head
-        let truncated = AuditChain.verify(files: [("f", Self.file(Array(lines.prefix(4))))], expectedHead: head)
-        #expect(truncated.failure?.contains("truncated") == true)
-        let withoutStart = AuditChain.verify(files: [("f", Self.file(Array(lines.dropFirst())))])
-        #expect(withoutStart.failure?.hasPrefix("f:1:") == true, "a log missing its first entries does not pass as a fresh chain")
-        #expect(AuditChain.verify(files: [("f", Array("not json\n".utf8))]).failure != nil)
+        #expect(Self.verify(reordered, head: head).failure?.hasPrefix("f:2:") == true)
+        // Truncate the tail: every remaining line is genuine, only the live head shows the cut.
+        #expect(Self.verify(Array(lines.prefix(4)), head: head).failure?.contains("truncated") == true)
+        // Rewrite the tail with recomputed tags, as someone without the key must: a wrong key.
+        let (forgedTail, _) = Self.chain(2, key: Self.otherKey, after: Self.verify(Array(lines.prefix(4)), head: head).head)
+        #expect(Self.verify(Array(lines.prefix(4)) + forgedTail, head: head).failure?.hasPrefix("f:5: its chain_hmac") == true)
+        // Append a forged entry after the head.
+        let (forgedAppend, _) = Self.chain(1, key: Self.otherKey, after: head)
+        #expect(Self.verify(lines + forgedAppend, head: head).failure?.hasPrefix("f:7: its chain_hmac") == true)
+        // Remove the tag member altogether, or write a line that is no entry at all.
+        var stripped = lines
+        stripped[1] = Array(stripped[1].dropLast(AuditChain.tagLength)) + [UInt8(ascii: "}")]
+        #expect(Self.verify(stripped, head: head).failure?.hasPrefix("f:2: not an audit chain entry") == true)
+        #expect(Self.verify(lines + [Array("garbage".utf8)], head: head).failure?.hasPrefix("f:7:") == true)
+        // A genuine line from another position replayed in place of the last one.
+        var replayed = lines
+        replayed[5] = lines[4]
+        #expect(Self.verify(replayed, head: head).failure?.hasPrefix("f:6:") == true)
+        // A log missing its first entries does not pass as a fresh chain.
+        #expect(Self.verify(Array(lines.dropFirst()), head: head).failure?.hasPrefix("f:1:") == true)
     }
 
-    @Test("heads print and parse as SEQ:HASH")
+    @Test("heads print and parse as SEQ:TAG")
     func heads() {
-        let head = AuditChain.Head(sequence: 12, hash: AuditChain.hash(line: [1, 2, 3]))
+        let (_, head) = Self.chain(3)
         #expect(AuditChain.Head(head.description) == head)
         #expect(AuditChain.Head("12:md5:abc") == nil)
+        #expect(AuditChain.Head("-1:" + AuditChain.genesis) == nil)
     }
 }

@@ -3,7 +3,7 @@ import CofferTesting
 import Foundation
 import Testing
 
-@Suite("Hash-chained audit device over HTTP")
+@Suite("Keyed-chain audit device over HTTP")
 struct AuditTests {
     static func lines(_ path: String) -> [String] {
         String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self).split(separator: "\n").map(String.init)
@@ -45,32 +45,41 @@ struct AuditTests {
         #expect(answer["request"] == write["request"])
         #expect(try await VaultHTTP(address: server.address, token: "hvs.nobody").write("sys/audit-hash/file", ["input": "x"]).status == 403)
 
-        // Verification: intact, and against the device's recorded head.
-        let listing = try await root.read("sys/audit")
-        let head = try #require(listing.data?["file/"]?.objectValue?["chain_head"]?.objectValue)
-        let headText = "\(head["sequence"]?.intValue ?? 0):\(head["hash"]?.stringValue ?? "")"
-        let intact = try runCoffer(["audit", "verify", "-head=\(headText)", log])
+        // Verification runs in the server, against the device's key and live head.
+        let env = ["VAULT_ADDR": server.address, "VAULT_TOKEN": rootToken]
+        let intact = try runCoffer(["audit", "verify", "file"], environment: env)
         #expect(intact.status == 0, "\(intact.stderr)")
         #expect(intact.stdout.contains("Audit chain intact"))
 
         let original = Self.lines(log)
-        let tampered: [(String, [String])] = [
-            ("removed", original.enumerated().filter { $0.offset != 2 }.map(\.element)),
-            ("edited", original.enumerated().map { $0.offset == 3 ? $0.element.replacingOccurrences(of: "secret/data/ci/db", with: "secret/data/ci/dc") : $0.element }),
-            ("reordered", { var l = original; l.swapAt(1, 2); return l }()),
-        ]
-        for (name, lines) in tampered {
-            let copy = directory + "/\(name).log"
-            try Self.write(lines, to: copy)
-            let result = try runCoffer(["audit", "verify", copy])
-            #expect(result.status != 0, "\(name) log passed verification")
-            #expect(result.stderr.contains("\(copy):"), "\(name): the failure names the line")
+        let lastIndex = original.count - 1
+        func edit(_ line: String) -> String { line.replacingOccurrences(of: "secret/data/ci/db", with: "secret/data/ci/dc") }
+        // What someone who can write the file, but holds no key, can do to it.
+        let recomputed: (String) -> String = { line in
+            // Edit, then put a freshly computed tag in place: without the key it cannot be the right one.
+            let cut = line.range(of: ",\"chain_hmac\":\"", options: .backwards)!
+            return edit(String(line[..<cut.lowerBound])) + ",\"chain_hmac\":\"" + String(repeating: "ab", count: 32) + "\"}"
         }
-        let truncated = directory + "/truncated.log"
-        try Self.write(Array(original.dropLast(2)), to: truncated)
-        let cut = try runCoffer(["audit", "verify", "-head=\(headText)", truncated])
-        #expect(cut.status != 0)
-        #expect(cut.stderr.contains("truncated"))
+        let tampered: [(String, [String], String)] = [
+            ("removed", original.enumerated().filter { $0.offset != 2 }.map(\.element), "audit.log.removed:3:"),
+            ("edited", original.enumerated().map { $0.offset == 3 ? edit($0.element) : $0.element }, "audit.log.edited:4:"),
+            ("reordered", { var l = original; l.swapAt(1, 2); return l }(), "audit.log.reordered:2:"),
+            ("truncated", Array(original.dropLast(2)), "truncated"),
+            ("recomputed", original.enumerated().map { $0.offset >= lastIndex - 1 ? recomputed($0.element) : $0.element }, "audit.log.recomputed:\(lastIndex):"),
+            ("appended", original + [original[lastIndex]], "audit.log.appended:\(lastIndex + 2):"),
+            ("lastedit", original.enumerated().map { $0.offset == lastIndex ? $0.element.replacingOccurrences(of: "\"type\":\"response\"", with: "\"type\":\"respons3\"") : $0.element }, "audit.log.lastedit:\(lastIndex + 1):"),
+        ]
+        for (name, lines, expected) in tampered {
+            let copy = log + "." + name
+            try Self.write(lines, to: copy)
+            let result = try runCoffer(["audit", "verify", "file", copy], environment: env)
+            #expect(result.status == 2, "\(name) log passed verification")
+            #expect(result.stderr.contains(expected), "\(name): \(result.stderr)")
+        }
+        // The endpoint reads only the device's own file and its rotated copies.
+        let elsewhere = try await root.write("sys/audit-verify/file", ["files": ["/etc/passwd"]])
+        #expect(elsewhere.status == 400)
+        #expect(try await VaultHTTP(address: server.address, token: "hvs.nobody").write("sys/audit-verify/file", [:]).status == 403)
         try await server.stop()
     }
 
@@ -93,13 +102,59 @@ struct AuditTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await root.write("cubbyhole/b", ["k": "v"]).status == 204)
         #expect(FileManager.default.fileExists(atPath: log), "a new file after SIGHUP")
-        let both = try runCoffer(["audit", "verify", log + ".1", log])
+        let env = ["VAULT_ADDR": server.address, "VAULT_TOKEN": "root"]
+        let both = try runCoffer(["audit", "verify", "file", log + ".1", log], environment: env)
         #expect(both.status == 0, "\(both.stderr)")
-        let newAlone = try runCoffer(["audit", "verify", log])
-        #expect(newAlone.status != 0, "the new file alone continues an earlier chain")
+        let newAlone = try runCoffer(["audit", "verify", "file", log], environment: env)
+        #expect(newAlone.status == 2, "the new file alone continues an earlier chain")
 
         #expect(try await root.delete("sys/audit/file").status == 204)
         #expect(try await root.read("sys/audit").data?["file/"] == nil)
+        try await server.stop()
+    }
+
+    @Test("across restarts the chain goes on; a line appended while the server was down is not adopted and is found")
+    func appendedWhileDown() async throws {
+        let directory = try TemporaryDirectory.make("coffer-audit-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        let setup = try SQLiteTestServer(directory: directory, databasePath: directory + "/data/coffer.db")
+        var server = try await setup.start()
+        let (key, token) = try await SQLiteTestServer.initialise(server)
+        var root = VaultHTTP(address: server.address, token: token)
+        let log = directory + "/audit.log"
+        #expect(try await root.request("PUT", "sys/audit/file", body: ["type": "file", "options": ["file_path": .string(log)]]).status == 204)
+        #expect(try await root.write("cubbyhole/a", ["k": "v"]).status == 204)
+        // A kill leaves entries past the persisted head (flushed once a second): they are the
+        // device's own, carry valid tags, and are adopted at the next start.
+        #expect(try await server.stop(signal: SIGKILL) != 0)
+        server = try await setup.start()
+        try await SQLiteTestServer.unseal(server, key: key)
+        root = VaultHTTP(address: server.address, token: token)
+        #expect(try await root.write("cubbyhole/b", ["k": "v"]).status == 204)
+        var env = ["VAULT_ADDR": server.address, "VAULT_TOKEN": token]
+        let clean = try runCoffer(["audit", "verify", "file"], environment: env)
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(try await server.stop() == 0)
+
+        // While the server is down, someone appends a copy of a real entry with the next sequence.
+        var lines = Self.lines(log)
+        let forged = lines[lines.count - 1]
+            .replacingOccurrences(of: #""sequence":\#(lines.count)"#, with: #""sequence":\#(lines.count + 1)"#)
+        lines.append(forged)
+        try Self.write(lines, to: log)
+        let forgedLine = lines.count
+        server = try await setup.start()
+        try await SQLiteTestServer.unseal(server, key: key)
+        root = VaultHTTP(address: server.address, token: token)
+        #expect(try await root.write("cubbyhole/c", ["k": "v"]).status == 204)
+        env["VAULT_ADDR"] = server.address
+        let found = try runCoffer(["audit", "verify", "file"], environment: env)
+        #expect(found.status == 2)
+        #expect(found.stderr.contains("audit.log:\(forgedLine):"), "\(found.stderr)")
+        // The device went on from the last genuine entry, not from the forged one.
+        let head = try await root.read("sys/audit").data?["file/"]?.objectValue?["chain_head"]?.objectValue
+        #expect((head?["sequence"]?.intValue ?? 0) > Int64(forgedLine - 1))
         try await server.stop()
     }
 

@@ -46,8 +46,9 @@ final class AuditBroker: Sendable {
 
     private func open(_ config: AuditDeviceConfig) async throws -> FileAuditDevice {
         let salt = try await StoredSalt.load("core/audit-salt/" + config.path, from: storage)
+        let chainKey = HMACKey(try await StoredSalt.load("core/audit-chain-key/" + config.path, from: storage))
         let head = try await storage.get("core/audit-head/" + config.path).flatMap { AuditChain.Head(json: try? JSONParser.parse($0)) } ?? .start
-        return try FileAuditDevice(config: config, salt: salt, head: head, logger: logger)
+        return try FileAuditDevice(config: config, salt: salt, chainKey: chainKey, head: head, logger: logger)
     }
 
     private func startFlushing() {
@@ -109,6 +110,7 @@ final class AuditBroker: Sendable {
         try await saveTable()
         try await storage.delete("core/audit-head/" + path)
         try await storage.delete("core/audit-salt/" + path)
+        try await storage.delete("core/audit-chain-key/" + path)
     }
 
     private func saveTable() async throws {
@@ -132,8 +134,35 @@ final class AuditBroker: Sendable {
     }
 
     func hash(path: String, input: String) throws -> String {
-        guard let device = devices.withLock({ $0[path] }) else { throw CofferError.badRequest("unknown audit device \"\(path)\"") }
+        guard let device = devices.withLock({ $0[path] }) else { throw CofferError.badRequest("unknown audit backend \"\(path)\"") }
         return device.hasher.hash(input)
+    }
+
+    /// Verifies a device's file (and, oldest first, rotated copies of it) against its key and
+    /// live head. Only files beside the device's own whose names start with its name may be
+    /// read, so the endpoint cannot be turned into a reader of arbitrary server files.
+    func verify(path: String, files: [String], start: AuditChain.Head) throws -> AuditChain.Report.Outcome {
+        guard let device = devices.withLock({ $0[path] }) else {
+            throw CofferError.badRequest("unknown audit backend \"\(path)\"")
+        }
+        let own = device.config.filePath
+        guard own.hasPrefix("/") else { throw CofferError.badRequest("audit device \"\(path)\" writes to \(own), not to a file that can be verified") }
+        let ownURL = URL(fileURLWithPath: own)
+        let directory = ownURL.deletingLastPathComponent().standardizedFileURL.path
+        let names = files.isEmpty ? [own] : files
+        var contents = [(name: String, bytes: [UInt8])]()
+        for name in names {
+            let url = URL(fileURLWithPath: name).standardizedFileURL
+            guard url.deletingLastPathComponent().path == directory, url.lastPathComponent.hasPrefix(ownURL.lastPathComponent) else {
+                throw CofferError.badRequest("\(name) is not this device's file or a rotated copy of it (\(own)*)")
+            }
+            guard let data = FileManager.default.contents(atPath: url.path) else { throw CofferError.badRequest("cannot read \(name)") }
+            contents.append((name, Array(data)))
+        }
+        // The head is read before the files: whatever the device writes meanwhile is checked too.
+        let deviceHead = device.head
+        let report = AuditChain.verify(files: contents, prefixLength: device.config.prefix.utf8.count, key: device.chainKey, start: start, deviceHead: deviceHead)
+        return .init(report: report, deviceHead: deviceHead)
     }
 
     func reopenAll() async {

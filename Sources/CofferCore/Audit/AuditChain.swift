@@ -1,22 +1,29 @@
 import CofferCrypto
 import CofferSDK
 
-/// The hash chain that makes an audit file tamper-evident: every line carries its sequence
-/// number and the hash of the line before it; a line's hash is SHA-256 over its exact bytes.
+/// The keyed chain that makes an audit file tamper-evident against anyone who can write it.
+///
+/// Every line carries its `sequence`, the chain tag of the line before it (`prev_hash`), and
+/// its own tag (`chain_hmac`, always the last member): HMAC-SHA256, under a key kept in the
+/// barrier, of the line's bytes up to that member. Without the key no line can be forged or
+/// edited, and since each line names its predecessor's tag none can be dropped or reordered
+/// unseen; what the file cannot show on its own (its last entries removed) the server's live
+/// head shows, so verification runs in the server (`sys/audit-verify`).
 public enum AuditChain {
+    /// The tag scheme's prefix.
+    static let scheme = "hmac-sha256:"
     /// The `prev_hash` of a device's very first line.
-    public static let genesis = "sha256:" + String(repeating: "0", count: 64)
+    public static let genesis = scheme + String(repeating: "0", count: 64)
+    /// What ends every line: the tag member, 64 hex digits, and the object's close.
+    static let tagOpening = Array(#","chain_hmac":""#.utf8)
+    static let tagLength = tagOpening.count + 64 + 2
 
-    /// The hash of one line as written (without its newline).
-    public static func hash(line: [UInt8]) -> String {
-        "sha256:" + Hex.encode(Digest.sha256(line))
-    }
-
-    /// Where a chain stands: the last line's sequence number and hash.
+    /// Where a chain stands: the last line's sequence number and tag.
     public struct Head: Sendable, Equatable, CustomStringConvertible {
         /// Sequence number of the last line (0 before any).
         public var sequence: Int64
-        /// Hash of the last line (genesis before any).
+        /// Tag of the last line (genesis before any); a device from before keyed chains may
+        /// still start from a `sha256:` head.
         public var hash: String
 
         /// Creates a head.
@@ -28,32 +35,73 @@ public enum AuditChain {
         /// The start of every chain.
         public static let start = Head(sequence: 0, hash: genesis)
 
-        /// `SEQ:HASH`, the form `coffer audit verify -start/-head` takes.
+        /// `SEQ:TAG`, the form `coffer audit verify -start` takes.
         public var description: String { "\(sequence):\(hash)" }
 
-        /// Parses `SEQ:HASH`.
+        /// Parses `SEQ:TAG` (a keyed tag, or a legacy `sha256:` hash).
         public init?(_ text: String) {
-            guard let colon = text.firstIndex(of: ":"), let sequence = Int64(text[..<colon]) else { return nil }
+            guard let colon = text.firstIndex(of: ":"), let sequence = Int64(text[..<colon]), sequence >= 0 else { return nil }
             let hash = String(text[text.index(after: colon)...])
-            guard hash.hasPrefix("sha256:"), hash.count == 71 else { return nil }
+            let legacy = "sha256:"
+            guard (hash.hasPrefix(AuditChain.scheme) && hash.count == AuditChain.scheme.count + 64)
+                || (hash.hasPrefix(legacy) && hash.count == legacy.count + 64)
+            else { return nil }
             self.init(sequence: sequence, hash: hash)
         }
 
         func json() -> JSONValue { ["sequence": .int(sequence), "hash": .string(hash)] }
 
         init?(json: JSONValue?) {
-            guard let o = json?.objectValue, let sequence = o["sequence"]?.intValue, let hash = o["hash"]?.stringValue else { return nil }
+            guard let o = json?.objectValue, let sequence = o["sequence"]?.storedInt("audit head sequence"),
+                let hash = o["hash"]?.stringValue
+            else { return nil }
             self.init(sequence: sequence, hash: hash)
         }
     }
 
-    /// The sequence number and previous hash a line claims, or nil when it is not a chain line.
-    static func links(of line: [UInt8]) -> (sequence: Int64, previous: String)? {
-        guard let brace = line.firstIndex(of: UInt8(ascii: "{")),
-            let object = (try? JSONParser.parse(Array(line[brace...])))?.objectValue,
+    /// Builds the line (without its newline) for `entry` as entry `head.sequence + 1`, and the
+    /// head that follows it.
+    static func seal(_ entry: JSONObject, prefix: String, after head: Head, key: HMACKey) -> (line: [UInt8], head: Head) {
+        var object = entry
+        object["sequence"] = .int(head.sequence + 1)
+        object["prev_hash"] = .string(head.hash)
+        var line = Array(prefix.utf8)
+        JSONWriter.write(.object(object), into: &line)
+        line.removeLast()  // the closing brace: the tag member goes last
+        let tag = Hex.encode(key.mac(line))
+        line += tagOpening
+        line += Array(tag.utf8)
+        line += [UInt8(ascii: "\""), UInt8(ascii: "}")]
+        return (line, Head(sequence: head.sequence + 1, hash: scheme + tag))
+    }
+
+    /// What one line says of itself, once its tag has been checked.
+    struct Link: Equatable {
+        var sequence: Int64
+        var previous: String
+        var tag: String
+    }
+
+    /// Why a line does not verify.
+    enum LineFault: Error, Equatable {
+        case notAnEntry
+        case badTag
+    }
+
+    /// Checks one line's tag under `key` and reads its links; the prefix is the device's.
+    static func open(_ line: [UInt8], prefixLength: Int, key: HMACKey) -> Result<Link, LineFault> {
+        guard line.count > prefixLength + tagLength,
+            line[(line.count - tagLength)..<(line.count - tagLength + tagOpening.count)].elementsEqual(tagOpening),
+            line[line.count - 2] == UInt8(ascii: "\""), line[line.count - 1] == UInt8(ascii: "}")
+        else { return .failure(.notAnEntry) }
+        let body = Array(line[..<(line.count - tagLength)])
+        let tagText = String(decoding: line[(line.count - tagLength + tagOpening.count)..<(line.count - 2)], as: UTF8.self)
+        guard let claimed = Hex.decode(tagText), claimed.count == 32 else { return .failure(.notAnEntry) }
+        guard Digest.constantTimeEquals(claimed, key.mac(body)) else { return .failure(.badTag) }
+        guard let object = (try? JSONParser.parse(Array(body[prefixLength...]) + [UInt8(ascii: "}")]))?.objectValue,
             let sequence = object["sequence"]?.intValue, let previous = object["prev_hash"]?.stringValue
-        else { return nil }
-        return (sequence, previous)
+        else { return .failure(.notAnEntry) }
+        return .success(Link(sequence: sequence, previous: previous, tag: scheme + tagText))
     }
 
     /// The outcome of verifying one or more files in order.
@@ -64,41 +112,68 @@ public enum AuditChain {
         public var head: Head
         /// The first problem, naming its file and line; nil when intact.
         public var failure: String?
+
+        /// A report beside the device head it was checked against.
+        struct Outcome: Sendable {
+            var report: Report
+            var deviceHead: Head
+
+            /// The `sys/audit-verify` answer.
+            func json() -> JSONObject {
+                [
+                    "intact": .bool(report.failure == nil), "entries": .int(Int64(report.entries)), "head": .string(report.head.description),
+                    "device_head": .string(deviceHead.description), "failure": report.failure.map { .string($0) } ?? .null,
+                ]
+            }
+        }
     }
 
-    /// Verifies files (oldest first) as one chain starting at `start`; when `expectedHead` is
-    /// given (the device's persisted head), a log that ends before it was truncated.
-    public static func verify(files: [(name: String, bytes: [UInt8])], start: Head = .start, expectedHead: Head? = nil) -> Report {
+    /// Verifies files (oldest first) as one chain from `start` against `deviceHead`, the
+    /// device's live head read before the files: every line must carry a valid tag and name the
+    /// line before it, and the entry at the head's sequence must be the head itself, so edits,
+    /// forged lines, drops, reordering and a cut-off tail all fail. Lines the device wrote
+    /// after the head was read are checked like the rest.
+    static func verify(files: [(name: String, bytes: [UInt8])], prefixLength: Int, key: HMACKey, start: Head = .start, deviceHead: Head) -> Report {
         var head = start
         var entries = 0
+        var sawDeviceHead = deviceHead.sequence <= start.sequence
         for file in files {
             var lineNumber = 0
             for rawLine in file.bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
                 lineNumber += 1
-                let line = Array(rawLine)
-                if line.isEmpty { continue }
+                if rawLine.isEmpty { continue }
                 let location = "\(file.name):\(lineNumber)"
-                guard let (sequence, previous) = links(of: line) else {
-                    return Report(entries: entries, head: head, failure: "\(location): not an audit chain entry (edited or corrupt)")
+                func fail(_ why: String) -> Report { Report(entries: entries, head: head, failure: "\(location): \(why)") }
+                let link: Link
+                switch open(Array(rawLine), prefixLength: prefixLength, key: key) {
+                case .success(let opened): link = opened
+                case .failure(.notAnEntry): return fail("not an audit chain entry (edited or corrupt)")
+                case .failure(.badTag): return fail("its chain_hmac does not match its content (edited or forged)")
                 }
-                if sequence != head.sequence + 1 {
-                    let what = sequence <= head.sequence ? "reordered or repeated" : "missing entries before it"
-                    return Report(entries: entries, head: head, failure: "\(location): sequence \(sequence) follows \(head.sequence) (\(what))")
+                // Lines before a given start belong to the file before it.
+                if link.sequence <= start.sequence && head == start && start.sequence > 0 { continue }
+                if link.sequence != head.sequence + 1 {
+                    let what = link.sequence <= head.sequence ? "reordered or repeated" : "entries before it are missing"
+                    return fail("sequence \(link.sequence) follows \(head.sequence) (\(what))")
                 }
-                if previous != head.hash {
-                    return Report(entries: entries, head: head, failure: "\(location): prev_hash does not match the line before it (an entry before it was edited or removed)")
+                if link.previous != head.hash {
+                    return fail("prev_hash does not match the entry before it (an entry was removed or replaced)")
                 }
-                head = Head(sequence: sequence, hash: hash(line: line))
+                head = Head(sequence: link.sequence, hash: link.tag)
                 entries += 1
+                if link.sequence == deviceHead.sequence {
+                    guard link.tag == deviceHead.hash else {
+                        return fail("entry \(link.sequence) is not the one the device wrote (replaced)")
+                    }
+                    sawDeviceHead = true
+                }
             }
         }
-        if let expectedHead {
-            if head.sequence < expectedHead.sequence {
-                return Report(entries: entries, head: head, failure: "the log ends at sequence \(head.sequence) but the device wrote up to \(expectedHead.sequence) (truncated)")
-            }
-            if head.sequence == expectedHead.sequence, head.hash != expectedHead.hash {
-                return Report(entries: entries, head: head, failure: "the last entry's hash differs from the device's recorded head (edited)")
-            }
+        if !sawDeviceHead {
+            return Report(
+                entries: entries, head: head,
+                failure: "the log ends at sequence \(head.sequence) but the device has written up to \(deviceHead.sequence) (truncated or entries removed)"
+            )
         }
         return Report(entries: entries, head: head, failure: nil)
     }

@@ -4,13 +4,15 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One file audit device: appends chained JSON lines, one writer at a time. Writes are plain
+/// One file audit device: appends keyed-chain JSON lines, one writer at a time. Writes are plain
 /// appends without fsync, as Vault's; the chain head is persisted separately by the broker.
 /// A lock, not an actor: each request writes two entries, and two hops onto an actor's
 /// executor and back cost more than the write itself.
 final class FileAuditDevice: Sendable {
     let config: AuditDeviceConfig
     let hasher: AuditHasher
+    /// The chain key, from the barrier: whoever can write the file cannot compute tags.
+    let chainKey: HMACKey
     private let logger: Logger
 
     private struct State {
@@ -26,12 +28,13 @@ final class FileAuditDevice: Sendable {
     var headDirty: Bool { state.withLock { $0.headDirty } }
 
     /// Opens (creating) the file and lines the chain up with what is already in it.
-    init(config: AuditDeviceConfig, salt: SecureBytes, head: AuditChain.Head, logger: Logger) throws {
+    init(config: AuditDeviceConfig, salt: SecureBytes, chainKey: HMACKey, head: AuditChain.Head, logger: Logger) throws {
         self.config = config
         self.hasher = AuditHasher(salt: salt, raw: config.logRaw)
+        self.chainKey = chainKey
         self.logger = logger
         let descriptor = try Self.open(config)
-        let (reconciled, dirty) = Self.reconcile(config, head, logger)
+        let (reconciled, dirty) = Self.reconcile(config, head, chainKey, logger)
         state = Mutex(State(descriptor: descriptor, head: reconciled, headDirty: dirty))
     }
 
@@ -48,46 +51,61 @@ final class FileAuditDevice: Sendable {
         }
     }
 
-    /// A log that ends before the persisted head was truncated or replaced: say so, and keep
-    /// chaining from the head, so the gap shows in verification. A log that runs ahead (the
-    /// head is flushed lazily) is adopted.
-    private static func reconcile(_ config: AuditDeviceConfig, _ head: AuditChain.Head, _ logger: Logger) -> (AuditChain.Head, Bool) {
-        guard config.filePath.hasPrefix("/"), let last = lastLine(of: config.filePath) else {
-            if head.sequence > 0, config.filePath.hasPrefix("/") {
+    /// Lines up the persisted head (flushed lazily, so it may lag) with the file. Entries past
+    /// it are adopted only while each carries a valid tag and links to the one before: the
+    /// device's own last writes before a crash are, a line someone appended while the server was
+    /// down is not, and the chain goes on from the last genuine entry so verification names the
+    /// intruder. A file that ends before the head was truncated: said, and the chain goes on.
+    private static func reconcile(_ config: AuditDeviceConfig, _ head: AuditChain.Head, _ key: HMACKey, _ logger: Logger) -> (AuditChain.Head, Bool) {
+        guard config.filePath.hasPrefix("/") else { return (head, false) }
+        let lines = tail(of: config.filePath)
+        guard !lines.isEmpty else {
+            if head.sequence > 0 {
                 logger.warning("audit file is empty; its chain continues from an earlier file", metadata: ["path": "\(config.path)", "sequence": "\(head.sequence)"])
             }
             return (head, false)
         }
-        guard let (sequence, _) = AuditChain.links(of: last) else {
-            logger.error("audit file ends with a line that is not a chain entry", metadata: ["path": "\(config.path)"])
-            return (head, false)
+        let prefixLength = config.prefix.utf8.count
+        var adopted = head
+        var lastSequence: Int64?
+        var complained = false
+        for line in lines {
+            guard case .success(let link) = AuditChain.open(line, prefixLength: prefixLength, key: key) else {
+                if !complained, lastSequence.map({ $0 >= head.sequence }) ?? true {
+                    complained = true
+                    logger.error("audit file holds a line that does not verify; it is not adopted", metadata: ["path": "\(config.path)", "after_sequence": "\(adopted.sequence)"])
+                }
+                continue
+            }
+            lastSequence = link.sequence
+            if link.sequence == adopted.sequence + 1, link.previous == adopted.hash {
+                adopted = AuditChain.Head(sequence: link.sequence, hash: link.tag)
+            }
         }
-        if sequence >= head.sequence {
-            return (AuditChain.Head(sequence: sequence, hash: AuditChain.hash(line: last)), sequence != head.sequence)
+        if let lastSequence, lastSequence < head.sequence {
+            logger.error("audit file was truncated: it ends before the recorded chain head", metadata: ["path": "\(config.path)", "file_sequence": "\(lastSequence)", "head_sequence": "\(head.sequence)"])
         }
-        logger.error("audit file was truncated: it ends before the recorded chain head", metadata: ["path": "\(config.path)", "file_sequence": "\(sequence)", "head_sequence": "\(head.sequence)"])
-        return (head, false)
+        return (adopted, adopted != head)
     }
 
-    private static func lastLine(of path: String) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    /// The complete lines in the file's last 4 MiB: far more than the second of entries a
+    /// crash can leave past the persisted head.
+    private static func tail(of path: String) -> [[UInt8]] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
-        guard let size = try? handle.seekToEnd(), size > 0 else { return nil }
+        guard let size = try? handle.seekToEnd(), size > 0 else { return [] }
         let window = min(size, 4 * 1024 * 1024)
         try? handle.seek(toOffset: size - window)
-        guard let data = try? handle.readToEnd() else { return nil }
-        let lines = Array(data).split(separator: UInt8(ascii: "\n"))
-        return lines.last.map(Array.init)
+        guard let data = try? handle.readToEnd() else { return [] }
+        var lines = Array(data).split(separator: UInt8(ascii: "\n")).map(Array.init)
+        if window < size, !lines.isEmpty { lines.removeFirst() }  // cut mid-line by the window
+        return lines
     }
 
     /// Appends one entry; throws when the bytes did not all reach the file.
     func write(_ entry: JSONObject) throws {
         try state.withLock { state in
-            var object = entry
-            object["sequence"] = .int(state.head.sequence + 1)
-            object["prev_hash"] = .string(state.head.hash)
-            var line = Array(config.prefix.utf8)
-            JSONWriter.write(.object(object), into: &line)
+            let (line, next) = AuditChain.seal(entry, prefix: config.prefix, after: state.head, key: chainKey)
             var bytes = line
             bytes.append(UInt8(ascii: "\n"))
             var offset = 0
@@ -99,7 +117,7 @@ final class FileAuditDevice: Sendable {
                 }
                 offset += written
             }
-            state.head = AuditChain.Head(sequence: state.head.sequence + 1, hash: AuditChain.hash(line: line))
+            state.head = next
             state.headDirty = true
         }
     }

@@ -33,6 +33,27 @@ extension SystemBackend {
                     return LogicalResponse(data: ["hash": .string(hash)], mergeDataIntoEnvelope: true)
                 },
             ]),
+            PathSpec(
+                "audit-verify/*path",
+                fields: [
+                    "files": FieldSpec(.commaStringList, description: "The device's file and its rotated copies, oldest first; default the current file"),
+                    "start": FieldSpec(.string, description: "SEQ:TAG of the last entry before the first file, when older files are gone"),
+                ],
+                help: "Verify an audit device's keyed chain against its live head (beyond Vault)",
+                handlers: [
+                    .update: { [core] ctx in
+                        var start = AuditChain.Head.start
+                        if let text = ctx.fields.string("start"), !text.isEmpty {
+                            guard let parsed = AuditChain.Head(text) else { throw CofferError.badRequest("start must be SEQ:hmac-sha256:HEX") }
+                            start = parsed
+                        }
+                        let outcome = try core.unsealed().audit.verify(
+                            path: SystemBackend.normalise(ctx.fields.string("path") ?? ""), files: ctx.fields.strings("files") ?? [], start: start
+                        )
+                        return LogicalResponse(data: outcome.json())
+                    },
+                ]
+            ),
         ]
     }
 }

@@ -32,7 +32,9 @@ extension Core {
         let ttl = min(requested, options.maxLeaseTTL)
         let template = TokenRecord(
             idHash: "", accessor: "", parentHash: nil, policies: [Self.responseWrappingPolicy], meta: [:],
-            displayName: "response-wrapping", numUses: 0, creationTime: now, creationTTL: ttl, expireTime: now + Double(ttl),
+            // One use, as in Vault: whoever reads the response first spends the token, so an
+            // interceptor's read makes the real recipient's unwrap fail loudly.
+            displayName: "response-wrapping", numUses: 1, creationTime: now, creationTTL: ttl, expireTime: now + Double(ttl),
             explicitMaxTTL: 0, period: 0, maxTTL: 0, path: path, renewable: false, type: .service, roleName: "",
             cubbyholeID: nil, boundCIDRs: []
         )
@@ -45,6 +47,12 @@ extension Core {
             creationPath: path, wrappedAccessor: wrappedAccessor
         )
         return wrapped
+    }
+
+    /// The wrapping endpoints that spend (or, for lookup, keep) a wrapping token themselves,
+    /// so the request pipeline must not count the caller's use first.
+    static func wrappingSpendsItself(_ caller: TokenRecord, path: String) -> Bool {
+        caller.policies == [responseWrappingPolicy] && ["sys/wrapping/unwrap", "sys/wrapping/rewrap", "sys/wrapping/lookup"].contains(path)
     }
 
     /// A token's cubbyhole as a storage view.
