@@ -39,6 +39,11 @@ struct CofferResponder: HTTPResponder {
         let rawPath = request.uri.path
         guard rawPath.hasPrefix("/v1/") else { throw CofferError(.notFound, []) }
         let path = String(rawPath.dropFirst(4)).removingPercentEncoding ?? String(rawPath.dropFirst(4))
+        // A NUL or other control character in a key is never intended, and breaks tools that
+        // read keys as text (and C strings at the NUL), so no such path reaches a backend.
+        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw CofferError.badRequest("invalid request path: control characters are not allowed")
+        }
         var query = [String: String]()
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
 
@@ -105,8 +110,11 @@ struct CofferResponder: HTTPResponder {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodySize)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw CofferError(.payloadTooLarge, "http: request body too large")
+        } catch {
+            // A body that breaks off or has malformed chunk framing is the client's fault.
+            throw CofferError.badRequest("malformed request body")
         }
         let bytes = Array(buffer.readableBytesView)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }

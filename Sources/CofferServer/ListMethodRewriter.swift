@@ -7,142 +7,87 @@ import NIOCore
 
 /// Lets the `LIST` verb through. Vault clients such as hvac send `LIST /v1/…`, but NIO's HTTP/1
 /// parser (llhttp) knows a fixed set of methods and rejects it. This handler sits in front of the
-/// parser and rewrites a request's leading `LIST ` into the same-length `LINK `, which llhttp
-/// accepts; the responder then treats `LINK` as a list.
+/// parser and, through `RequestFraming`, rewrites a request's leading `LIST ` into the
+/// same-length `LINK `, which llhttp accepts; the responder then treats `LINK` as a list.
 ///
-/// To know where each request starts on a kept-alive connection it follows HTTP/1.1 framing:
-/// the request line, the headers (for `Content-Length` and chunked `Transfer-Encoding`), and then
-/// skips the body by its length or its chunks. Anything it cannot follow is passed on untouched
-/// for the real parser to judge.
+/// Because the framing shows where each request's head and body end, it also enforces the
+/// listener's read timeouts, as Go's server does for Vault: a connection whose request head is
+/// not complete within `http_read_header_timeout`, or whose whole request is not within
+/// `http_read_timeout`, is closed, so slow or stalled clients cannot hold connections (and file
+/// descriptors) open. The head deadline runs from the connection's start for its first request.
 final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private enum State {
-        case requestStart
-        case requestLine
-        case headers
-        case body(remaining: Int)
-        case chunkSize
-        case chunkData(remaining: Int)
-        case chunkEnd(remaining: Int)
-        case trailers
-        /// Framing was lost (a malformed or oversized request): stop rewriting.
-        case passthrough
+    private var framing = RequestFraming()
+    private let timeouts: RequestTimeouts
+    private var headerTimer: Scheduled<Void>?
+    private var requestTimer: Scheduled<Void>?
+
+    init(timeouts: RequestTimeouts = RequestTimeouts()) {
+        self.timeouts = timeouts
     }
 
-    private static let list = Array("LIST ".utf8)
-    private static let link = Array("LINK".utf8)
-    private static let maxLine = 64 * 1024
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startRequestTimers(context) }
+    }
 
-    private var state = State.requestStart
-    private var line: [UInt8] = []
-    private var contentLength = 0
-    private var chunked = false
-    private var pending: [UInt8] = []
+    func channelActive(context: ChannelHandlerContext) {
+        if headerTimer == nil && requestTimer == nil { startRequestTimers(context) }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelTimers()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelTimers()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .passthrough = state {
+        if framing.phase == .lost {
             context.fireChannelRead(data)
             return
         }
         let buffer = unwrapInboundIn(data)
-        var bytes = pending
-        bytes.append(contentsOf: buffer.readableBytesView)
-        pending = []
-        var changed = false
-        var index = 0
-        scan: while index < bytes.count {
-            switch state {
-            case .requestStart:
-                let byte = bytes[index]
-                if byte == 0x0D || byte == 0x0A {  // stray line breaks between requests are allowed
-                    index += 1
-                    continue
-                }
-                let available = min(Self.list.count, bytes.count - index)
-                if bytes[index..<(index + available)].elementsEqual(Self.list[0..<available]) {
-                    if available < Self.list.count {
-                        // Hold back a possible partial "LIST " until the next read completes it.
-                        pending = Array(bytes[index...])
-                        bytes.removeSubrange(index...)
-                        break scan
-                    }
-                    bytes.replaceSubrange(index..<(index + 4), with: Self.link)
-                    changed = true
-                }
-                contentLength = 0
-                chunked = false
-                line = []
-                state = .requestLine
-            case .requestLine, .headers, .chunkSize, .trailers:
-                let byte = bytes[index]
-                index += 1
-                if byte == 0x0A {
-                    endOfLine()
-                } else if byte != 0x0D {
-                    line.append(byte)
-                    if line.count > Self.maxLine { state = .passthrough }
-                }
-            case .body(let remaining):
-                let take = min(remaining, bytes.count - index)
-                index += take
-                state = remaining == take ? .requestStart : .body(remaining: remaining - take)
-            case .chunkData(let remaining):
-                let take = min(remaining, bytes.count - index)
-                index += take
-                state = remaining == take ? .chunkEnd(remaining: 2) : .chunkData(remaining: remaining - take)
-            case .chunkEnd(let remaining):
-                let take = min(remaining, bytes.count - index)
-                index += take
-                state = remaining == take ? .chunkSize : .chunkEnd(remaining: remaining - take)
-            case .passthrough:
-                break scan
-            }
+        let result = framing.feed(Array(buffer.readableBytesView))
+        if result.finishedRequest { cancelTimers() }
+        switch framing.phase {
+        case .idle, .lost:
+            cancelTimers()
+        case .head:
+            if headerTimer == nil && requestTimer == nil { startRequestTimers(context) }
+        case .body:
+            if requestTimer == nil && result.finishedRequest { startRequestTimers(context) }
+            headerTimer?.cancel()
+            headerTimer = nil
         }
-        guard !bytes.isEmpty else { return }
-        if !changed, pending.isEmpty, bytes.count == buffer.readableBytes {
+        guard !result.bytes.isEmpty else { return }
+        if !result.changed, result.bytes.count == buffer.readableBytes {
             context.fireChannelRead(data)
         } else {
-            context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: bytes)))
+            context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: result.bytes)))
         }
     }
 
-    /// Acts on one complete line of the request head, chunk framing or trailers.
-    private func endOfLine() {
-        defer { line = [] }
-        switch state {
-        case .requestLine:
-            state = .headers
-        case .headers:
-            if line.isEmpty {
-                state = chunked ? .chunkSize : (contentLength > 0 ? .body(remaining: contentLength) : .requestStart)
-                return
-            }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-            let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            if name == "content-length" {
-                guard let length = Int(value), length >= 0 else {
-                    state = .passthrough
-                    return
-                }
-                contentLength = length
-            } else if name == "transfer-encoding", value.lowercased().contains("chunked") {
-                chunked = true
-            }
-        case .chunkSize:
-            let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            guard let size = Int(text, radix: 16), size >= 0 else {
-                state = .passthrough
-                return
-            }
-            state = size == 0 ? .trailers : .chunkData(remaining: size)
-        case .trailers:
-            if line.isEmpty { state = .requestStart }
-        default:
-            break
+    private func startRequestTimers(_ context: ChannelHandlerContext) {
+        cancelTimers()
+        let loop = context.eventLoop.assumeIsolated()
+        if timeouts.readHeader > 0 {
+            headerTimer = loop.scheduleTask(in: .seconds(timeouts.readHeader)) { context.close(promise: nil) }
         }
+        if timeouts.read > 0 {
+            requestTimer = loop.scheduleTask(in: .seconds(timeouts.read)) { context.close(promise: nil) }
+        }
+    }
+
+    private func cancelTimers() {
+        headerTimer?.cancel()
+        requestTimer?.cancel()
+        headerTimer = nil
+        requestTimer = nil
     }
 }
 
@@ -150,10 +95,11 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
 struct ListMethodChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
+    let timeouts: RequestTimeouts
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter())
+            try channel.pipeline.syncOperations.addHandler(ListMethodRewriter(timeouts: timeouts))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }
@@ -166,9 +112,12 @@ struct ListMethodChannel<Base: ServerChildChannel>: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1, over TLS when configured, that also accepts Vault's `LIST` verb.
-    static func coffer(tls: TLSConfiguration?) -> HTTPServerBuilder {
+    static func coffer(tls: TLSConfiguration?, timeouts: RequestTimeouts) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            let http = ListMethodChannel(base: HTTP1Channel(responder: responder))
+            let idle = timeouts.idle > 0 ? TimeAmount.seconds(timeouts.idle) : nil
+            let http = ListMethodChannel(
+                base: HTTP1Channel(responder: responder, configuration: HTTP1Channel.Configuration(idleTimeout: idle)), timeouts: timeouts
+            )
             if let tls { return try TLSChannel(http, tlsConfiguration: tls) }
             return http
         }

@@ -20,6 +20,12 @@ public struct ServerConfig: Sendable, Equatable {
         public var tlsCertFile: String?
         /// PEM private key.
         public var tlsKeyFile: String?
+        /// Seconds a client may take to send a request's headers (Vault: `http_read_header_timeout`, 10 s).
+        public var readHeaderTimeout: Int64 = 10
+        /// Seconds a client may take to send a whole request (Vault: `http_read_timeout`, 30 s); 0 for none.
+        public var readTimeout: Int64 = 30
+        /// Seconds a kept-alive connection may wait for its next request (Vault: `http_idle_timeout`, 5 min); 0 for none.
+        public var idleTimeout: Int64 = 300
 
         /// Creates a listener with Vault's defaults.
         public init() {}
@@ -178,6 +184,9 @@ struct ConfigDecoder {
                 case "tls_disable": listener.tlsDisable = try bool(field)
                 case "tls_cert_file": listener.tlsCertFile = try string(field)
                 case "tls_key_file": listener.tlsKeyFile = try string(field)
+                case "http_read_header_timeout": listener.readHeaderTimeout = try duration(field)
+                case "http_read_timeout": listener.readTimeout = try duration(field)
+                case "http_idle_timeout": listener.idleTimeout = try duration(field)
                 case "cluster_address", "tls_min_version", "max_request_duration": _ = try string(field)
                 case "max_request_size": _ = try number(field)
                 default: throw fail(field, "unknown listener option \"\(field.key)\"")
@@ -220,14 +229,17 @@ struct ConfigDecoder {
     }
 
     private func duration(_ item: HCLItem) throws(ConfigError) -> Int64 {
-        let seconds: Int64?
+        let parsed: DurationParser.Parsed
         switch item.value {
-        case .string(let s): seconds = DurationParser.seconds(s)
-        case .number(let n): seconds = n >= 0 ? Int64(n) : nil
-        default: seconds = nil
+        case .string(let s): parsed = DurationParser.parse(s)
+        case .number(let n): parsed = DurationParser.parse(.double(n))
+        default: parsed = .invalid
         }
-        guard let seconds else { throw fail(item, "\"\(item.key)\" must be a duration such as \"768h\" or a number of seconds") }
-        return seconds
+        switch parsed {
+        case .seconds(let seconds): return seconds
+        case .outOfRange: throw fail(item, DurationParser.rangeMessage(item.key))
+        case .invalid: throw fail(item, "\"\(item.key)\" must be a duration such as \"768h\" or a number of seconds")
+        }
     }
 }
 

@@ -39,6 +39,9 @@ public struct ServerRunner: Sendable {
         if case .sqlite(let path) = config.storage {
             options.protectedDirectories = [URL(fileURLWithPath: path).deletingLastPathComponent().path]
         }
+        NumberBounds.onClamp { [logger] field in
+            logger.warning("a stored value was out of range and has been clamped; rewrite it to keep the new value", metadata: ["field": "\(field)"])
+        }
         let core = Core(physical: storage, options: options, logger: logger)
         var devSecrets: (unsealKey: String, rootToken: String)?
         if let dev {
@@ -48,7 +51,7 @@ public struct ServerRunner: Sendable {
             throw ConfigError(description: "no usable listener is configured")
         }
         let tls = !listener.tlsDisable
-        let server = HTTPServerBuilder.coffer(tls: tls ? try Self.tlsConfiguration(listener) : nil)
+        let server = HTTPServerBuilder.coffer(tls: tls ? try Self.tlsConfiguration(listener) : nil, timeouts: RequestTimeouts(listener))
         let responder = CofferResponder(core: core, logger: logger, tls: tls)
         let banner = Banner(config: config, tls: tls, dev: devSecrets)
         let app = Application(

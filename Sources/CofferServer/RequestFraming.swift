@@ -1,0 +1,164 @@
+import Foundation
+
+/// HTTP/1.1 request framing, followed byte by byte with no I/O, so it can be fuzzed and tested
+/// alone: the request line (where a leading `LIST ` becomes `LINK `), the headers (for
+/// `Content-Length` and chunked `Transfer-Encoding`), then the body by its length or its chunks.
+/// Anything it cannot follow switches it to `.lost`, passing bytes on untouched for the real
+/// parser to judge.
+struct RequestFraming: Sendable {
+    /// Where the connection stands between reads.
+    enum Phase: Sendable, Equatable {
+        /// Between requests.
+        case idle
+        /// Inside a request's line or headers.
+        case head
+        /// Inside a request's body or chunk framing.
+        case body
+        /// Framing was lost (a malformed or oversized request).
+        case lost
+    }
+
+    /// What one read turned into.
+    struct Result: Sendable, Equatable {
+        /// The bytes to pass on (a partial `LIST ` at the end is held back for the next read).
+        var bytes: [UInt8]
+        /// True when `bytes` differ from the input.
+        var changed: Bool
+        /// True when at least one request ended within this read.
+        var finishedRequest: Bool
+    }
+
+    private enum State: Sendable {
+        case requestStart
+        case requestLine
+        case headers
+        case body(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkEnd(remaining: Int)
+        case trailers
+        case passthrough
+    }
+
+    private static let list = Array("LIST ".utf8)
+    private static let link = Array("LINK".utf8)
+    /// The longest request line, header or chunk line followed.
+    static let maxLine = 64 * 1024
+
+    private var state = State.requestStart
+    private var line: [UInt8] = []
+    private var contentLength = 0
+    private var chunked = false
+    private var pending: [UInt8] = []
+
+    /// The current phase.
+    var phase: Phase {
+        switch state {
+        case .requestStart: .idle
+        case .requestLine, .headers: .head
+        case .body, .chunkSize, .chunkData, .chunkEnd, .trailers: .body
+        case .passthrough: .lost
+        }
+    }
+
+    /// Follows `input` and returns what to pass on.
+    mutating func feed(_ input: [UInt8]) -> Result {
+        if case .passthrough = state { return Result(bytes: input, changed: false, finishedRequest: false) }
+        var bytes = pending
+        let held = !pending.isEmpty
+        bytes.append(contentsOf: input)
+        pending = []
+        var changed = held
+        var finished = false
+        var index = 0
+        scan: while index < bytes.count {
+            switch state {
+            case .requestStart:
+                let byte = bytes[index]
+                if byte == 0x0D || byte == 0x0A {  // stray line breaks between requests are allowed
+                    index += 1
+                    continue
+                }
+                let available = min(Self.list.count, bytes.count - index)
+                if bytes[index..<(index + available)].elementsEqual(Self.list[0..<available]) {
+                    if available < Self.list.count {
+                        // Hold back a possible partial "LIST " until the next read completes it.
+                        pending = Array(bytes[index...])
+                        bytes.removeSubrange(index...)
+                        changed = true
+                        break scan
+                    }
+                    bytes.replaceSubrange(index..<(index + 4), with: Self.link)
+                    changed = true
+                }
+                contentLength = 0
+                chunked = false
+                line = []
+                state = .requestLine
+            case .requestLine, .headers, .chunkSize, .trailers:
+                let byte = bytes[index]
+                index += 1
+                if byte == 0x0A {
+                    endOfLine()
+                    if case .requestStart = state { finished = true }
+                } else if byte != 0x0D {
+                    line.append(byte)
+                    if line.count > Self.maxLine { state = .passthrough }
+                }
+            case .body(let remaining):
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining == take ? .requestStart : .body(remaining: remaining - take)
+                if case .requestStart = state { finished = true }
+            case .chunkData(let remaining):
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining == take ? .chunkEnd(remaining: 2) : .chunkData(remaining: remaining - take)
+            case .chunkEnd(let remaining):
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining == take ? .chunkSize : .chunkEnd(remaining: remaining - take)
+            case .passthrough:
+                break scan
+            }
+        }
+        return Result(bytes: bytes, changed: changed, finishedRequest: finished)
+    }
+
+    /// Acts on one complete line of the request head, chunk framing or trailers.
+    private mutating func endOfLine() {
+        defer { line = [] }
+        switch state {
+        case .requestLine:
+            state = .headers
+        case .headers:
+            if line.isEmpty {
+                state = chunked ? .chunkSize : (contentLength > 0 ? .body(remaining: contentLength) : .requestStart)
+                return
+            }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            if name == "content-length" {
+                guard let length = Int(value), length >= 0 else {
+                    state = .passthrough
+                    return
+                }
+                contentLength = length
+            } else if name == "transfer-encoding", value.lowercased().contains("chunked") {
+                chunked = true
+            }
+        case .chunkSize:
+            let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            guard let size = Int(text, radix: 16), size >= 0 else {
+                state = .passthrough
+                return
+            }
+            state = size == 0 ? .trailers : .chunkData(remaining: size)
+        case .trailers:
+            if line.isEmpty { state = .requestStart }
+        default:
+            break
+        }
+    }
+}
