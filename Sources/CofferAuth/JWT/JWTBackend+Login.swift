@@ -94,24 +94,6 @@ extension JWTBackend {
     }
 }
 
-/// Splitting a compact JWT and reading its parts, before and after the signature check.
-enum JWTParts {
-    static func split(_ token: String) throws(CofferError) -> (header: JSONObject, claims: JSONObject) {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let header = decode(parts[0])?.objectValue, let claims = decode(parts[1])?.objectValue else {
-            throw CofferError.badRequest("error validating token: malformed JWT")
-        }
-        return (header, claims)
-    }
-
-    private static func decode(_ part: Substring) -> JSONValue? {
-        var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text) else { return nil }
-        return try? JSONParser.parse(Array(data))
-    }
-}
-
 /// How bound claims compare: values as text, paths as JSON pointers or plain names, `*` globs.
 enum JWTClaims {
     static func text(_ value: JSONValue) -> String {
