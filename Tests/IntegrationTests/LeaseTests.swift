@@ -23,7 +23,9 @@ struct LeaseHTTPTests {
         let root = VaultHTTP(address: server.address, token: "root")
         let token = try await Self.createToken(root, ttl: "2s")
         let leases = try await Self.tokenLeases(root)
-        #expect(leases.count == 1)
+        // A require, not an expect: on a machine loaded past the 2 s TTL the list can be empty,
+        // and indexing it would take the whole test run down.
+        try #require(leases.count == 1)
         let lookup = try await root.write("sys/leases/lookup", ["lease_id": .string("auth/token/create/" + leases[0])])
         #expect(lookup.status == 200)
         #expect((lookup.data?["ttl"]?.intValue ?? 99) <= 2)
