@@ -92,7 +92,9 @@ extension Core {
         if let caller, !Self.wrappingSpendsItself(caller, path: request.path) { lastUse = try await state.tokens.use(caller) }
         var response: LogicalResponse
         do {
-            response = try await handler(context) ?? LogicalResponse()
+            response = try await TokenStore.$lastUseInFlight.withValue(lastUse ? caller?.idHash : nil) {
+                try await handler(context) ?? LogicalResponse()
+            }
         } catch {
             if lastUse, let caller { try await state.tokens.revokeTree(caller.idHash) }
             throw error

@@ -5,7 +5,7 @@ public struct CofferError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case badRequest, permissionDenied, notFound, unsupportedOperation, sealed, notInitialized
-            case alreadyInitialized, payloadTooLarge, internalError, unavailable
+            case alreadyInitialized, payloadTooLarge, unsupportedMediaType, internalError, unavailable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -26,6 +26,8 @@ public struct CofferError: Error, Sendable, CustomStringConvertible {
         public static let alreadyInitialized = Code(.alreadyInitialized)
         /// The request body is over the limit (413).
         public static let payloadTooLarge = Code(.payloadTooLarge)
+        /// The body's Content-Type is not one the endpoint takes (415).
+        public static let unsupportedMediaType = Code(.unsupportedMediaType)
         /// A fault on our side (500); the message is generic.
         public static let internalError = Code(.internalError)
         /// A dependency is unavailable (503).

@@ -53,7 +53,7 @@ struct CofferResponder: HTTPResponder {
 
         let operation: CofferSDK.Operation
         switch request.method {
-        case .get: operation = query["list"].map { ["true", "1"].contains($0) } == true ? .list : .read
+        case .get: operation = try Self.isList(query["list"]) ? .list : .read
         case .post, .put: operation = .update
         case .delete: operation = .delete
         case .patch: operation = .patch
@@ -63,7 +63,16 @@ struct CofferResponder: HTTPResponder {
 
         var data = JSONObject()
         switch operation {
-        case .update, .patch, .create:
+        case .patch:
+            // Vault takes only JSON merge patches, and says so rather than guessing.
+            let type = request.headers[.contentType].map { $0.split(separator: ";").first.map(String.init) ?? "" }?
+                .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            guard !type.isEmpty else { throw CofferError.badRequest("mime: no media type") }
+            guard type == "application/merge-patch+json" else {
+                throw CofferError(.unsupportedMediaType, "PATCH requires Content-Type of application/merge-patch+json, got \"\(type)\"")
+            }
+            data = try await Self.decodeBody(request)
+        case .update, .create:
             data = try await Self.decodeBody(request)
         default:
             for (key, value) in query where key != "list" { data[key] = .string(value) }
@@ -100,6 +109,16 @@ struct CofferResponder: HTTPResponder {
             return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
         return nil
+    }
+
+    /// `?list=`: Go's `strconv.ParseBool`, as Vault reads it; anything else is a 400.
+    static func isList(_ value: String?) throws(CofferError) -> Bool {
+        guard let value else { return false }
+        switch value {
+        case "1", "t", "T", "TRUE", "true", "True": return true
+        case "0", "f", "F", "FALSE", "false", "False": return false
+        default: throw CofferError.badRequest("invalid value for the list parameter: \"\(value)\" is not a boolean")
+        }
     }
 
     /// Reads a JSON object body, refusing more than 32 MiB before reading it whole.

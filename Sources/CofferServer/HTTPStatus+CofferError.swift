@@ -10,6 +10,7 @@ extension CofferError.Code {
         case .notFound: .notFound
         case .unsupportedOperation: .methodNotAllowed
         case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
         case .sealed, .unavailable: .serviceUnavailable
         default: .internalServerError
         }

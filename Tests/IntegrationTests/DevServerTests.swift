@@ -69,7 +69,12 @@ struct DevServerTests {
         #expect(unrouted.errors.first?.contains("no handler for route") == true)
 
         #expect(try await root.request("PUT", "sys/seal-status").status == 405)
-        #expect(try await root.request("PATCH", "sys/mounts").status == 405)
+        #expect(try await root.request("PATCH", "sys/mounts", headers: ["Content-Type": "application/merge-patch+json"]).status == 405)
+        // As Vault: PATCH takes merge patches only; no type is a 400, another type a 415.
+        #expect(try await root.request("PATCH", "sys/mounts").status == 400)
+        let wrongType = try await root.request("PATCH", "secret/data/x", body: ["data": ["a": "b"]])
+        #expect(wrongType.status == 415)
+        #expect(wrongType.errors == [#"PATCH requires Content-Type of application/merge-patch+json, got "application/json""#])
 
         let malformed = try await root.request("POST", "secret/data/x", rawBody: Array("{\"data\":".utf8))
         #expect(malformed.status == 400)

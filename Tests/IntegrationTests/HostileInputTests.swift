@@ -107,10 +107,6 @@ struct HostileInputTests {
         #expect(try await root.write("sys/wrapping/lookup", ["token": .string(second)]).status == 200)
         #expect(try await root.write("sys/wrapping/lookup", ["token": .string(second)]).status == 200)
         #expect(try await root.write("sys/wrapping/unwrap", ["token": .string(second)]).data?["secret"] == "s3")
-        // Any other use of it, a lookup-self included, spends it too.
-        let spent = try await wrap()
-        #expect(try await VaultHTTP(address: server.address, token: spent).read("auth/token/lookup-self").status == 200)
-        #expect(try await root.write("sys/wrapping/unwrap", ["token": .string(spent)]).status == 400)
         let third = try await wrap()
         #expect(try await root.write("sys/wrapping/lookup", ["token": .string(third)]).status == 200)
         let unwrapped = try await VaultHTTP(address: server.address, token: third).write("sys/wrapping/unwrap", [:])

@@ -50,9 +50,12 @@ extension JWTBackend {
                 throw failure
             }
         }
-        let keys = try await JWKSCache.shared.keys(for: mount, config: config, kid: kid)
+        let set = try await JWKSCache.shared.keys(for: mount, config: config, kid: kid)
+        // A key id the set does not hold is refused when the set's keys carry ids, as Vault's
+        // go-oidc verifier does, rather than tried against every trusted key.
+        if let kid, !set.kids.isEmpty, !set.kids.contains(kid) { throw failure }
         do {
-            _ = try await keys.verify(token, as: SignatureOnly.self, iteratingKeys: kid == nil)
+            _ = try await set.keys.verify(token, as: SignatureOnly.self, iteratingKeys: kid == nil)
         } catch {
             throw failure
         }

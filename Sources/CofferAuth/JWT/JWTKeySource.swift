@@ -100,15 +100,15 @@ actor JWKSCache {
     /// The mount's keys; when the token names a key id the cached set lacks, fetch again, at
     /// most five times in ten seconds and once per unknown id, so forged key ids cannot make us
     /// hammer the issuer.
-    func keys(for mount: String, config: JWTConfig, kid: String?) async throws -> JWTKeyCollection {
+    func keys(for mount: String, config: JWTConfig, kid: String?) async throws -> Entry {
         let now = ContinuousClock.now
         recentRefreshes[mount] = (recentRefreshes[mount] ?? []).filter { now - $0 < .seconds(10) }
         if let cached = sets[mount] {
             guard let kid, !cached.kids.contains(kid), !(missingKids[mount]?.contains(kid) ?? false),
                 (recentRefreshes[mount]?.count ?? 0) < 5
-            else { return cached.keys }
+            else { return cached }
         }
-        if let running = refreshing[mount] { return try await running.value.keys }
+        if let running = refreshing[mount] { return try await running.value }
         let task = Task { try await Self.load(config) }
         refreshing[mount] = task
         defer { refreshing[mount] = nil }
@@ -116,7 +116,7 @@ actor JWKSCache {
         recentRefreshes[mount, default: []].append(now)
         sets[mount] = loaded
         if let kid, !loaded.kids.contains(kid) { missingKids[mount, default: []].insert(kid) } else { missingKids[mount] = nil }
-        return loaded.keys
+        return loaded
     }
 
     func invalidate(_ mount: String) {

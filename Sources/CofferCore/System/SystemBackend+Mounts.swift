@@ -123,7 +123,11 @@ extension Core {
             throw CofferError.badRequest("no mount at \"\(path)\"")
         }
         if tune {
+            // Tune reads show the effective values, as Vault does: an untuned TTL is the system's.
             var data = SystemBackend.tuneData(entry)
+            data["default_lease_ttl"] = .int(entry.defaultLeaseTTL > 0 ? entry.defaultLeaseTTL : options.defaultLeaseTTL)
+            data["max_lease_ttl"] = .int(entry.maxLeaseTTL > 0 ? entry.maxLeaseTTL : options.maxLeaseTTL)
+            if auth { data["token_type"] = "default-service" }
             data["description"] = .string(entry.description)
             if !entry.options.isEmpty { data["options"] = .object(entry.options.mapValues { .string($0) }) }
             return LogicalResponse(data: data, mergeDataIntoEnvelope: true)
@@ -149,6 +153,8 @@ extension Core {
             options["version"] = type == "kv-v2" ? "2" : "1"
             type = "kv"
         }
+        // Vault's old name for the KV engine.
+        if !auth, type == "generic" { type = "kv" }
         let known = auth ? authRegistry.knows(type) : registry.knows(type)
         guard known, !BackendRegistry.singletonTypes.contains(type) else {
             throw CofferError.badRequest(auth ? "unknown auth method type \"\(type)\"" : "plugin not found in the catalog: \(type)")

@@ -9,7 +9,7 @@ extension SystemBackend {
                     guard ctx.request.wrapTTL != nil else {
                         throw CofferError.badRequest("a wrap TTL is required: set the X-Vault-Wrap-TTL header (the CLI's -wrap-ttl)")
                     }
-                    guard !ctx.request.data.isEmpty else { throw CofferError.badRequest("empty request body: nothing to wrap") }
+                    // An empty body wraps an empty object, as Vault does (hvac's sys.wrap()).
                     return LogicalResponse(data: ctx.request.data)
                 },
             ]),

@@ -135,14 +135,21 @@ final class TokenStore: Sendable {
             remember(loaded)
             found = loaded
         }
-        guard let record = found else { return nil }
-        // A negative use count marks a token whose last use is done: it is as good as revoked.
-        if record.isExpired(at: now) || record.numUses < 0 {
+        guard var record = found else { return nil }
+        // A negative use count marks a token whose last use is spent: it is as good as revoked,
+        // except to the request spending that use, whose handler may look its caller up again
+        // (lookup-self, a child token's parent); it is revoked once that request is done.
+        let spending = record.numUses < 0 && Self.lastUseInFlight == idHash
+        if record.isExpired(at: now) || (record.numUses < 0 && !spending) {
             try await revokeTree(idHash)
             return nil
         }
+        if spending { record.numUses = 0 }
         return record
     }
+
+    /// The token whose last use the current request is spending.
+    @TaskLocal static var lastUseInFlight: String?
 
     private func lookupBatch(_ id: String, now: Double) async throws -> TokenRecord? {
         guard let sealed = Base64URL.decode(String(id.dropFirst(4))),

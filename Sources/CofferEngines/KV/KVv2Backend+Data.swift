@@ -79,8 +79,9 @@ extension KVv2Backend {
             throw CofferError.badRequest("unknown option \"\(name)\" in field \"options\"")
         }
         guard let rawCAS = options["cas"] else { return nil }
-        guard let value = (try? FieldData.coerce(rawCAS, to: .int, field: "options.cas"))?.intValue, value >= 0 else {
-            throw CofferError.badRequest("field \"options.cas\" must be a non-negative integer")
+        // A negative number is a valid integer that matches no version, as in Vault.
+        guard let value = try FieldData.coerce(rawCAS, to: .int, field: "options.cas").intValue else {
+            throw CofferError.badRequest("field \"options.cas\" must be an integer")
         }
         return value
     }
