@@ -43,6 +43,19 @@ enum OutboundHTTP {
         return tls
     }
 
+    /// Two clients for the life of the process, so connections (and TLS sessions) to an API
+    /// server or issuer are kept and reused across logins; the CA goes with each request.
+    private static let following = client(followingRedirects: true)
+    private static let notFollowing = client(followingRedirects: false)
+
+    private static func client(followingRedirects: Bool) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(15))
+        // A bearer token must not follow a redirect to another host.
+        if !followingRedirects { configuration.redirectConfiguration = .disallow }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     /// Sends one request and collects the answer, whatever its status.
     static func send(
         _ method: HTTPMethod, _ url: String, caPEM: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
@@ -51,25 +64,18 @@ enum OutboundHTTP {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
             throw .invalidURL(url)
         }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: try tls(caPEM: caPEM))
-        configuration.timeout = .init(connect: .seconds(10), read: timeout)
-        // A bearer token must not follow a redirect to another host.
-        if !followRedirects { configuration.redirectConfiguration = .disallow }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.tlsConfiguration = try tls(caPEM: caPEM)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-            let response = try await client.execute(request, timeout: timeout)
+            let response = try await (followRedirects ? following : notFollowing).execute(request, timeout: timeout)
             let collected = Array(try await response.body.collect(upTo: limit).readableBytesView)
-            try? await client.shutdown()
             return Answer(status: Int(response.status.code), body: collected)
         } catch is NIOTooManyBytesError {
-            try? await client.shutdown()
             throw .transport("the answer from \(url) is larger than \(limit) bytes")
         } catch {
-            try? await client.shutdown()
             throw .transport("cannot fetch \(url): \(error)")
         }
     }

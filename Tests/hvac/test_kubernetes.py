@@ -333,6 +333,12 @@ def test_tls_is_verified_against_the_configured_ca(server, k8s, standin):
     setup(k8s, standin, kubernetes_ca_cert=other_ca)
     expect_forbidden(server, standin.mint("app", "default", audiences=["vault"]), "could not be reached")
     assert standin.reviews == [], "the bearer must not be sent to an unverified server"
+    # A connection verified under the right CA is not reused once the CA changes.
+    setup(k8s, standin)
+    assert login(server, standin.mint("app", "default", audiences=["vault"]))["auth"]["client_token"]
+    setup(k8s, standin, kubernetes_ca_cert=other_ca)
+    expect_forbidden(server, standin.mint("app", "default", audiences=["vault"]), "could not be reached")
+    assert len(standin.reviews) == 1
 
 
 def test_api_server_error_status(server, k8s, standin):
