@@ -35,7 +35,7 @@ public final class KubernetesStandIn: @unchecked Sendable {
         public var audiences: [String]
         /// `spec.token`.
         public var token: String
-        /// `kind` and `apiVersion` of the request body.
+        /// `kind` of the request body.
         public var kind: String
         /// `apiVersion` of the request body.
         public var apiVersion: String
@@ -43,6 +43,7 @@ public final class KubernetesStandIn: @unchecked Sendable {
 
     /// Why the stand-in could not be started or driven.
     public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
         public let description: String
     }
 

@@ -7,8 +7,10 @@ public struct KubernetesBackend: Backend {
     /// Creates the backend for a mount.
     public init() {}
 
+    /// `login` is reached without a token: the service-account JWT is the credential.
     public var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["login"]) }
 
+    /// `config`, `role/` (list), `role/<name>` and `login`, as Vault lays them out.
     public var paths: [PathSpec] {
         [
             PathSpec("config", fields: KubernetesConfig.fields, help: "Where the Kubernetes API server is and how to trust it", handlers: [
