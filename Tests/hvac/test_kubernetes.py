@@ -277,6 +277,16 @@ def test_refusals_decided_before_the_review(server, k8s, standin):
     assert standin.reviews == [], "none of these may reach the API server"
 
 
+def test_tokens_lacking_what_the_alias_needs(server, k8s, standin):
+    setup(k8s, standin, role={"bound_service_account_names": "*"})
+    no_uid = standin.mint("app", "default", audiences=["vault"], **{"kubernetes.io": {"namespace": "default", "serviceaccount": {"name": "app"}}})
+    expect_forbidden(server, no_uid, "could not parse UID from claims")
+    setup(k8s, standin, role={"bound_service_account_names": "*", "alias_name_source": "serviceaccount_name"})
+    no_name = standin.mint("app", "default", audiences=["vault"], **{"kubernetes.io": {"namespace": "default", "serviceaccount": {"uid": "u-1"}}})
+    expect_forbidden(server, no_name, "namespace and name must be set")
+    assert standin.reviews == []
+
+
 def test_review_not_authenticated(server, k8s, standin):
     setup(k8s, standin)
     # Signed by a key the API server does not know (no pem_keys, so only the review can tell).

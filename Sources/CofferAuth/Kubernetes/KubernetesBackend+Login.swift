@@ -25,9 +25,12 @@ extension KubernetesBackend {
         }
 
         let account = try await validate(jwt, role: role, config: config, mount: ctx.storage.prefix, now: ctx.now)
+        // Vault keys the identity alias by the UID or by namespace/name and refuses a token that
+        // lacks what its role's alias needs; coffer has no identity store yet, but refuses the same.
         guard !account.uid.isEmpty else { throw CofferError(.permissionDenied, "could not parse UID from claims") }
-        let aliasName = role.aliasNameSource == KubernetesRole.aliasByName ? "\(account.namespace)/\(account.name)" : account.uid
-        _ = aliasName  // coffer has no identity store yet; the alias would be keyed by this.
+        guard role.aliasName(for: account) != nil else {
+            throw CofferError(.permissionDenied, "service account namespace and name must be set")
+        }
 
         // As Vault: ask for the role's audience, or else for the token's own audiences.
         let audiences = role.audience.isEmpty ? account.audiences : [role.audience]

@@ -88,6 +88,15 @@ struct KubernetesRole: Sendable {
         token = TokenSettings(json: o)
     }
 
+    /// The identity alias name Vault would key this account by, per `alias_name_source`; nil
+    /// when the token lacks the parts it needs.
+    func aliasName(for account: ServiceAccountToken) -> String? {
+        if aliasNameSource == Self.aliasByName {
+            return account.namespace.isEmpty || account.name.isEmpty ? nil : "\(account.namespace)/\(account.name)"
+        }
+        return account.uid.isEmpty ? nil : account.uid
+    }
+
     /// Whether a name or namespace is allowed by a bound list: `*` alone allows all, other
     /// entries may be globs, as Vault's `StrListContainsGlob`.
     static func allows(_ bound: [String], _ value: String) -> Bool {
