@@ -374,3 +374,29 @@ def test_request_errors(server, k8s, standin):
     huge = post({"role": "app", "jwt": "a" * 70000})
     assert huge.status_code == 400
     assert standin.reviews == []
+
+
+def test_tekton_step_logs_in_with_the_cli(server, k8s, standin, tmp_path):
+    """A pipeline step as Tekton's docs show it: `vault write -field=token auth/kubernetes/login
+    role=… jwt=@<the mounted token file>`, then reads its secret with that token."""
+    import subprocess
+
+    from conftest import _binary
+
+    setup(k8s, standin)
+    token_file = tmp_path / "token"
+    token_file.write_text(standin.mint("app", "default", audiences=["vault"]))
+    env = dict(os.environ, VAULT_ADDR=server, HOME=str(tmp_path))
+    env.pop("VAULT_TOKEN", None)
+    done = subprocess.run([_binary(), "write", "-field=token", "auth/kubernetes/login", "role=app", "jwt=@%s" % token_file],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    env["VAULT_TOKEN"] = done.stdout.strip()
+    read = subprocess.run([_binary(), "kv", "get", "-field=password", "secret/app/db"], env=env, capture_output=True, text=True)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout == "hunter2"
+    token_file.write_text(standin.mint("app", "kube-system", audiences=["vault"]))
+    env.pop("VAULT_TOKEN")
+    refused = subprocess.run([_binary(), "write", "auth/kubernetes/login", "role=app", "jwt=@%s" % token_file], env=env, capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "namespace not authorized" in refused.stderr
