@@ -89,8 +89,10 @@ def test_configuration_errors(server, k8s, standin):
     assert no_ca.status_code == 400 and "kubernetes_ca_cert must be given" in no_ca.json()["errors"][0]
     bad_key = write(kubernetes_host=standin.https_url, kubernetes_ca_cert=standin.ca_pem, pem_keys=["pem_key"])
     assert bad_key.status_code == 400 and "valid RSA or ECDSA public keys" in bad_key.json()["errors"][0]
-    bad_scheme = write(kubernetes_host="ftp://example")
-    assert bad_scheme.status_code == 400
+    for host in ["ftp://example", "https://", "https://exa mple"]:
+        assert write(kubernetes_host=host).status_code == 400, host
+    # A bare host:port means https, as in Vault.
+    assert write(kubernetes_host="192.168.99.100:8443", kubernetes_ca_cert=standin.ca_pem).status_code == 204
     # Plain http needs no CA; a certificate works as a pem_key too.
     assert write(kubernetes_host=standin.http_url, disable_local_ca_jwt=True, pem_keys=[standin.public_key_pem]).status_code == 204
     assert k8s.auth.kubernetes.read_config()["pem_keys"] == [standin.public_key_pem]

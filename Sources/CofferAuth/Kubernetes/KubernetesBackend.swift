@@ -68,7 +68,7 @@ public struct KubernetesBackend: Backend {
         }
 
         let scheme = config.host.range(of: "://").map { String(config.host[..<$0.lowerBound]) } ?? "https"
-        guard scheme == "https" || scheme == "http" else {
+        guard scheme == "https" || scheme == "http", URL(string: config.reviewURL)?.host?.isEmpty == false else {
             throw CofferError.badRequest("kubernetes_host must be an http or https URL, or host:port")
         }
         if config.disableLocalCAJWT, config.caCert.isEmpty, scheme == "https" {
