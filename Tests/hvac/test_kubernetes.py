@@ -3,6 +3,7 @@ over TLS (with a CA it makes) and plain HTTP, and signs real RS256 service-accou
 
 The first half follows what hvac 2.4.0's own integration tests for this method exercise
 (configure, read config, roles); the second half is the pod's login flow and every refusal."""
+import json
 import os
 import sys
 import time
@@ -358,6 +359,29 @@ def test_api_server_error_status(server, k8s, standin):
     standin.fail_status = 500
     message = expect_forbidden(server, standin.mint("app", "default", audiences=["vault"]), "permission denied")
     assert "500" in message
+
+
+def test_answers_that_are_not_a_good_review(server, k8s, standin):
+    setup(k8s, standin)
+
+    def review(status, user=None, audiences=("vault",), authenticated=True):
+        return json.dumps({"kind": "TokenReview", "apiVersion": "authentication.k8s.io/v1", "status": {
+            "authenticated": authenticated, "audiences": list(audiences),
+            "user": user or {"username": "system:serviceaccount:default:app", "uid": standin.uid_for("default", "app")},
+        }}).encode()
+
+    cases = [
+        ((201, review(201, user={"username": "alice", "uid": "u"})), "unexpected username format"),
+        ((201, review(201, user={"username": "system:node:default:app", "uid": "u"})), "not a service account"),
+        ((201, review(201, audiences=())), "wanted"),
+        ((201, review(201, authenticated=False)), "service account jwt not valid"),
+        ((201, b"<html>not kubernetes</html>"), "not JSON"),
+        ((200, json.dumps({"kind": "Status", "status": "Failure", "message": "quota exceeded"}).encode()), "quota exceeded"),
+        ((201, b"[" * 10 + b" " * (2 * 1024 * 1024)), "larger than"),
+    ]
+    for answer, fragment in cases:
+        standin.raw_answer = answer
+        expect_forbidden(server, standin.mint("app", "default", audiences=["vault"]), fragment)
 
 
 def test_request_errors(server, k8s, standin):

@@ -112,8 +112,10 @@ class StandIn:
         # Service accounts allowed to create TokenReviews (system:auth-delegator), by username.
         self.reviewers = {"system:serviceaccount:kube-system:vault-reviewer"}
         self.allow_any_reviewer = False
-        # Forced answers for failure tests: an HTTP status to answer reviews with.
+        # Forced answers for failure tests: an HTTP status to answer reviews with, or a whole
+        # answer (status, body bytes) standing for a misbehaving or non-Kubernetes server.
         self.fail_status = None
+        self.raw_answer = None
         self.uids = {}
 
         standin = self
@@ -128,7 +130,7 @@ class StandIn:
                 pass
 
             def _send(self, status, body):
-                data = json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -280,6 +282,9 @@ class StandIn:
                 "kind": request.get("kind"), "apiVersion": request.get("apiVersion"),
             })
             fail_status = self.fail_status
+            raw_answer = self.raw_answer
+        if raw_answer:
+            return raw_answer
         if fail_status:
             return fail_status, self.status(fail_status, "InternalError", "the stand-in was told to fail")
         caller, _, _ = self.authenticate(bearer, [])
