@@ -208,6 +208,33 @@ def lease_count(addr, root):
     return api(addr, "GET", "sys/leases/count", token=root)["data"]["lease_count"]
 
 
+def kubernetes_login_row(addr, duration, ceiling, row):
+    """Kubernetes login, TokenReview round trip included, against the tests' stand-in API server
+    (Python, over TLS): the stand-in is part of what is measured, so this is a floor."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tests", "support"))
+    try:
+        from k8s_standin import StandIn
+    except ImportError as missing:  # the stand-in needs the cryptography package
+        row("Kubernetes login (skipped)", reason=str(missing))
+        return
+    standin = StandIn()
+    try:
+        api(addr, "POST", "sys/auth/kubernetes", {"type": "kubernetes"})
+        api(addr, "POST", "auth/kubernetes/config", {
+            "kubernetes_host": standin.https_url, "kubernetes_ca_cert": standin.ca_pem, "token_reviewer_jwt": standin.reviewer_jwt,
+        })
+        api(addr, "POST", "auth/kubernetes/role/bench", {
+            "bound_service_account_names": ["app"], "bound_service_account_namespaces": ["default"], "audience": "vault",
+            "token_policies": ["default"], "token_type": "batch",
+        })
+        token = standin.mint("app", "default", audiences=["vault"], ttl=3600)
+        login = wrk(addr, "auth/kubernetes/login", duration, connections=8, method="POST", body={"role": "bench", "jwt": token}, token=None)
+        row("Kubernetes login (TokenReview over TLS to a Python stand-in, batch)", login,
+            ratio=round(login["rps"] / ceiling["rps"], 2), reviews=len(standin.reviews))
+    finally:
+        standin.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -278,6 +305,7 @@ def main():
         token = rs256_jwt(key, {"iss": "https://bench", "aud": "coffer", "sub": "job", "exp": int(time.time()) + 3600, "iat": int(time.time())})
         jwt = wrk(addr, "auth/jwt/login", duration, method="POST", body={"role": "bench", "jwt": token}, token=None)
         row("JWT login (RS256, batch tokens)", jwt, ratio=round(jwt["rps"] / ceiling["rps"], 2))
+        kubernetes_login_row(addr, duration, ceiling, row)
 
         log = os.path.join(home, "audit.log")
         api(addr, "PUT", "sys/audit/file", {"type": "file", "options": {"file_path": log}})

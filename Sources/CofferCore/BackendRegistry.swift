@@ -16,6 +16,7 @@ public struct BackendRegistry: Sendable {
     public static let builtInAuth = BackendRegistry(factories: [
         "approle": { _ in AppRoleBackend() },
         "jwt": { _ in JWTBackend() },
+        "kubernetes": { _ in KubernetesBackend() },
         "oidc": { _ in JWTBackend() },
     ])
 

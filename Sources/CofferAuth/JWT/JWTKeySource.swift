@@ -1,44 +1,20 @@
-import AsyncHTTPClient
 import CofferSDK
 import Foundation
 import JWTKit
-import NIOCore
 import NIOHTTP1
-import NIOSSL
 
 /// Fetches OIDC discovery documents and JWKS over HTTPS (or HTTP on loopback for tests), with
 /// an optional private CA.
 enum JWKSFetcher {
     static func fetch(_ url: String, caPEM: String) async throws -> [UInt8] {
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
-            throw CofferError.badRequest("invalid URL \"\(url)\"")
-        }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if !caPEM.isEmpty {
-            do {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
-            } catch {
-                throw CofferError.badRequest("invalid CA PEM: it holds no certificate")
-            }
-        }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(10))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let answer: OutboundHTTP.Answer
         do {
-            var request = HTTPClientRequest(url: url)
-            request.headers.add(name: "Accept", value: "application/json")
-            let response = try await client.execute(request, timeout: .seconds(15))
-            let body = Array(try await response.body.collect(upTo: 4 * 1024 * 1024).readableBytesView)
-            try? await client.shutdown()
-            guard response.status == .ok else { throw CofferError.badRequest("fetching \(url) answered HTTP \(response.status.code)") }
-            return body
-        } catch let error as CofferError {
-            try? await client.shutdown()
-            throw error
+            answer = try await OutboundHTTP.send(.GET, url, caPEM: caPEM, headers: [("Accept", "application/json")])
         } catch {
-            try? await client.shutdown()
-            throw CofferError.badRequest("cannot fetch \(url): \(error)")
+            throw CofferError.badRequest(String(describing: error))
         }
+        guard answer.status == 200 else { throw CofferError.badRequest("fetching \(url) answered HTTP \(answer.status)") }
+        return answer.body
     }
 
     /// The JWKS URL and issuer a discovery document names.
@@ -147,19 +123,30 @@ actor JWKSCache {
     }
 }
 
-/// Static PEM keys (`jwt_validation_pubkeys`), turned into a collection for one algorithm.
+/// Static PEM keys (`jwt_validation_pubkeys`, and the Kubernetes method's `pem_keys`), turned
+/// into a collection for one algorithm. A PEM may hold a public key or a certificate, whose key
+/// is used, as Vault's PEM key parsing allows.
 enum StaticKeys {
-    /// Checks that every PEM is a public key coffer can verify with.
-    static func validate(_ pems: [String]) throws(CofferError) {
+    /// Checks that every PEM is a public key coffer can verify with; `field` names the list in
+    /// the error.
+    static func validate(_ pems: [String], field: String = "jwt_validation_pubkeys") throws(CofferError) {
         for (index, pem) in pems.enumerated() {
-            let rsa = try? Insecure.RSA.PublicKey(pem: pem)
-            let p256 = try? ES256PublicKey(pem: pem)
-            let p384 = try? ES384PublicKey(pem: pem)
-            let ed = try? EdDSA.PublicKey(pem: pem)
-            if rsa == nil, p256 == nil, p384 == nil, ed == nil {
-                throw CofferError.badRequest("jwt_validation_pubkeys[\(index)] is not an RSA, P-256, P-384 or Ed25519 public key in PEM form")
+            if rsa(pem) == nil, es256(pem) == nil, es384(pem) == nil, (try? EdDSA.PublicKey(pem: pem)) == nil {
+                throw CofferError.badRequest("\(field)[\(index)] is not an RSA, P-256, P-384 or Ed25519 public key or certificate in PEM form")
             }
         }
+    }
+
+    static func rsa(_ pem: String) -> Insecure.RSA.PublicKey? {
+        (try? Insecure.RSA.PublicKey(pem: pem)) ?? (try? Insecure.RSA.PublicKey(certificatePEM: pem))
+    }
+
+    static func es256(_ pem: String) -> ES256PublicKey? {
+        (try? ES256PublicKey(pem: pem)) ?? (try? ES256PublicKey(certificate: pem))
+    }
+
+    static func es384(_ pem: String) -> ES384PublicKey? {
+        (try? ES384PublicKey(pem: pem)) ?? (try? ES384PublicKey(certificate: pem))
     }
 
     static func collection(_ pems: [String], alg: String) async -> JWTKeyCollection {
@@ -167,7 +154,7 @@ enum StaticKeys {
         for pem in pems {
             switch alg {
             case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
-                guard let key = try? Insecure.RSA.PublicKey(pem: pem) else { continue }
+                guard let key = rsa(pem) else { continue }
                 let digest: DigestAlgorithm = alg.hasSuffix("384") ? .sha384 : alg.hasSuffix("512") ? .sha512 : .sha256
                 if alg.hasPrefix("PS") {
                     await collection.add(pss: key, digestAlgorithm: digest)
@@ -175,9 +162,9 @@ enum StaticKeys {
                     await collection.add(rsa: key, digestAlgorithm: digest)
                 }
             case "ES256":
-                if let key = try? ES256PublicKey(pem: pem) { await collection.add(ecdsa: key) }
+                if let key = es256(pem) { await collection.add(ecdsa: key) }
             case "ES384":
-                if let key = try? ES384PublicKey(pem: pem) { await collection.add(ecdsa: key) }
+                if let key = es384(pem) { await collection.add(ecdsa: key) }
             case "EdDSA":
                 if let key = try? EdDSA.PublicKey(pem: pem) { await collection.add(eddsa: key) }
             default:
