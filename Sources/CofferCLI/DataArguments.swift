@@ -1,8 +1,8 @@
 import CofferSDK
 import Foundation
 
-/// Vault's data arguments: `key=value`, `key=@file`, `key=-` (stdin), `@file.json` (a JSON
-/// object), and a lone `-` for a JSON object on stdin.
+/// Vault's data arguments: `key=value`, `key=@file`, `key=-` or `key=@-` (stdin), `@file.json`
+/// (a JSON object), and a lone `-` or `@-` for a JSON object on stdin.
 enum DataArguments {
     static func parse(_ arguments: [String], stdin: () -> Data) throws -> JSONObject {
         var data = JSONObject()
@@ -13,14 +13,13 @@ enum DataArguments {
             return stdin()
         }
         for argument in arguments {
-            if argument == "-" {
+            if argument == "-" || argument == "@-" {
                 for (key, value) in try object(from: try readStdin(), source: "stdin") { data[key] = value }
                 continue
             }
             if argument.hasPrefix("@") {
                 let path = String(argument.dropFirst())
-                guard let contents = FileManager.default.contents(atPath: path) else { throw LocalError("Error loading data: cannot read \(path)") }
-                for (key, value) in try object(from: contents, source: path) { data[key] = value }
+                for (key, value) in try object(from: try InputFile.read(path), source: path) { data[key] = value }
                 continue
             }
             guard let equals = argument.firstIndex(of: "=") else {
@@ -28,12 +27,10 @@ enum DataArguments {
             }
             let key = String(argument[..<equals])
             var value = String(argument[argument.index(after: equals)...])
-            if value == "-" {
+            if value == "-" || value == "@-" {
                 value = String(decoding: try readStdin(), as: UTF8.self)
             } else if value.hasPrefix("@") {
-                let path = String(value.dropFirst())
-                guard let contents = FileManager.default.contents(atPath: path) else { throw LocalError("Error loading data: cannot read \(path)") }
-                value = String(decoding: contents, as: UTF8.self)
+                value = String(decoding: try InputFile.read(String(value.dropFirst())), as: UTF8.self)
             }
             data[key] = .string(value)
         }

@@ -82,9 +82,25 @@ enum Printer {
         switch invocation.format {
         case "json": Output.out(json(value))
         case "yaml", "yml": Output.out(yaml(value))
-        case "table": Output.out(table(rows()))
+        case "table":
+            warn(value)
+            let rows = rows()
+            if !rows.isEmpty || warnings(value).isEmpty { Output.out(table(rows)) }
         default: throw LocalError("Invalid output format: \(invocation.format)")
         }
+    }
+
+    /// The server's warnings in an answer.
+    static func warnings(_ value: JSONValue?) -> [String] {
+        value?.objectValue?["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    /// Prints the server's warnings as Vault's CLI does in table output, to stderr, so that a
+    /// capped TTL or a misspelt parameter does not pass unnoticed.
+    static func warn(_ value: JSONValue?) {
+        let found = warnings(value)
+        guard !found.isEmpty else { return }
+        Output.error("WARNING! The following warnings were returned from Vault:\n\n" + found.map { "  * " + $0 }.joined(separator: "\n") + "\n")
     }
 
     private static func fieldValue(_ field: String, in value: JSONValue, rows: [(String, String)]) -> String? {

@@ -43,10 +43,7 @@ public struct ServerRunner: Sendable {
             logger.warning("a stored value was out of range and has been clamped; rewrite it to keep the new value", metadata: ["field": "\(field)"])
         }
         let core = Core(physical: storage, options: options, logger: logger)
-        var devSecrets: (unsealKey: String, rootToken: String)?
-        if let dev {
-            devSecrets = try await Self.prepareDevMode(core, dev)
-        }
+        let devSecrets: (unsealKey: String, rootToken: String)? = if let dev { try await Self.prepareDevMode(core, dev) } else { nil }
         guard let listener = config.listeners.first, let address = HostPort.parse(listener.address) else {
             throw ConfigError(description: "no usable listener is configured")
         }
@@ -58,7 +55,12 @@ public struct ServerRunner: Sendable {
             responder: responder,
             server: server,
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
-            onServerRunning: { channel in banner.print(boundTo: channel.localAddress) },
+            onServerRunning: { channel in
+                // Only once the listener is bound: a dev server that fails to start (its port
+                // taken by another) must not replace the token of the one that is running.
+                if let rootToken = devSecrets?.rootToken { Self.writeTokenHelper(rootToken) }
+                banner.print(boundTo: channel.localAddress)
+            },
             logger: logger
         )
         // logrotate sends SIGHUP: audit files are reopened at their paths, chains continue.
@@ -87,11 +89,14 @@ public struct ServerRunner: Sendable {
             clientToken: result.rootToken
         )
         _ = try await core.handle(mount)
-        // As Vault's dev mode does, authenticate the local CLI with the new root token.
-        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
-            _ = FileManager.default.createFile(atPath: home + "/.vault-token", contents: Data(result.rootToken.utf8))
-        }
         return (Base64.encode(result.keys[0]), result.rootToken)
+    }
+
+    /// As Vault's dev mode does, authenticates the local CLI with the new root token.
+    private static func writeTokenHelper(_ rootToken: String) {
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
+            _ = FileManager.default.createFile(atPath: home + "/.vault-token", contents: Data(rootToken.utf8), attributes: [.posixPermissions: 0o600])
+        }
     }
 
     static func tlsConfiguration(_ listener: ServerConfig.Listener) throws -> TLSConfiguration {

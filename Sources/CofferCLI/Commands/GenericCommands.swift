@@ -24,7 +24,9 @@ enum GenericCommands {
         }
         let path = inv.arguments[0]
         let response = try await inv.client().request("PUT", path, body: .object(data))
-        guard let response else {
+        guard let response, !(inv.format == "table" && inv.field == nil && Printer.secretRows(response).isEmpty) else {
+            // Nothing to show but, perhaps, warnings: Vault prints them before its success line.
+            Printer.warn(response)
             Output.out("Success! Data written to: \(path)")
             return 0
         }

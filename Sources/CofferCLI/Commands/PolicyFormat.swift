@@ -8,8 +8,11 @@ enum PolicyFormat {
             Output.error("Usage: coffer policy fmt FILE")
             return 1
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            Output.error("Error: cannot read \(path)")
+        let data: Data
+        do {
+            data = try InputFile.read(path, what: "Error")
+        } catch {
+            Output.error("\(error)")
             return 1
         }
         let body: HCLBody

@@ -96,11 +96,10 @@ enum SystemCommands {
         try inv.require(2, "NAME PATH")
         let source = inv.arguments[1]
         let text: String
-        if source == "-" {
+        if source == "-" || source == "@-" {
             text = String(decoding: inv.readStdin(), as: UTF8.self)
         } else {
-            guard let data = FileManager.default.contents(atPath: source) else { throw LocalError("Error opening policy file: cannot read \(source)") }
-            text = String(decoding: data, as: UTF8.self)
+            text = String(decoding: try InputFile.read(source, what: "Error opening policy file"), as: UTF8.self)
         }
         _ = try await inv.client().request("PUT", "sys/policies/acl/" + inv.arguments[0], body: ["policy": .string(text)])
         Output.out("Success! Uploaded policy: \(inv.arguments[0])")
