@@ -1,3 +1,5 @@
+import CofferSDK
+
 /// Flag parsing with the rules of Go's `flag` package, which Vault's CLI follows: `-name` and
 /// `--name` are the same, values come as `-name=value` or `-name value`, booleans only take
 /// `=value`, and parsing stops at the first argument that is not a flag (or after `--`).
@@ -11,6 +13,8 @@ struct GoFlags {
         case string
         /// May be given several times (`-policy=a -policy=b`).
         case repeated
+        /// A duration (`30s`, `1h`, or seconds), checked here so a typo fails before any request.
+        case duration
     }
 
     /// A parse failure, worded as Go's flag package words it.
@@ -53,14 +57,19 @@ struct GoFlags {
                     throw Failure(description: "invalid boolean value \"\(text)\" for -\(key)")
                 }
                 values[key, default: []].append(["true", "1", "t", "TRUE", "True"].contains(text) ? "true" : "false")
-            case .string, .repeated:
+            case .string, .repeated, .duration:
+                let value: String
                 if let inlineValue {
-                    values[key, default: []].append(inlineValue)
+                    value = inlineValue
                 } else {
                     guard index + 1 < arguments.count else { throw Failure(description: "flag needs an argument: -\(key)") }
                     index += 1
-                    values[key, default: []].append(arguments[index])
+                    value = arguments[index]
                 }
+                if kind == .duration, DurationParser.seconds(value) == nil {
+                    throw Failure(description: "invalid value \"\(value)\" for flag -\(key): not a duration such as \"30s\", \"1h\" or a number of seconds")
+                }
+                values[key, default: []].append(value)
             }
             index += 1
         }

@@ -6,7 +6,7 @@ import Foundation
 struct Invocation {
     static let sharedFlags: [String: GoFlags.Kind] = [
         "address": .string, "ca-cert": .string, "ca-path": .string, "tls-skip-verify": .bool, "tls-server-name": .string,
-        "client-cert": .string, "client-key": .string, "wrap-ttl": .string, "namespace": .string, "ns": .string,
+        "client-cert": .string, "client-key": .string, "wrap-ttl": .duration, "namespace": .string, "ns": .string,
         "format": .string, "field": .string, "non-interactive": .bool, "policy-override": .bool, "header": .repeated,
         "mfa": .repeated, "disable-redirects": .bool, "output-curl-string": .bool, "output-policy": .bool, "agent-address": .string,
         "h": .bool, "help": .bool,

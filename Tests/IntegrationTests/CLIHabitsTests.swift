@@ -44,6 +44,13 @@ struct CLIHabitsTests {
         #expect(misspelt.stderr.contains("WARNING! The following warnings were returned from Vault:"))
         #expect(misspelt.stderr.contains("  * Endpoint ignored these unrecognized parameters: [token_polices]"))
         #expect(misspelt.stdout.contains("Success! Data written to: auth/approle/role/ci"))
+        // Flag values are checked before any request is made.
+        for command in ["coffer token create -ttl=15x", "coffer token create -period 5y", "coffer write -wrap-ttl=soon sys/wrapping/wrap a=b", "coffer secrets tune -max-lease-ttl=1w secret/"] {
+            let bad = try runShell(command, environment: env)
+            #expect(bad.status == 1, "\(command)")
+            #expect(bad.stderr.contains("invalid value"), "\(command): \(bad.stderr)")
+        }
+        #expect(try runShell("coffer token create -ttl=15m -field=token", environment: env).status == 0)
         let json = try runShell("coffer write -format=json auth/approle/role/ci token_polices=ci", environment: env)
         #expect(!json.stderr.contains("WARNING!"), "JSON output carries the warnings in the document itself")
         try await server.stop()

@@ -25,7 +25,7 @@ enum SystemCommands {
 
     static func enable(auth: Bool) -> ClientCommand {
         ClientCommand(
-            flags: ["path": .string, "description": .string, "version": .string, "default-lease-ttl": .string, "max-lease-ttl": .string, "options": .repeated, "local": .bool, "seal-wrap": .bool],
+            flags: ["path": .string, "description": .string, "version": .string, "default-lease-ttl": .duration, "max-lease-ttl": .duration, "options": .repeated, "local": .bool, "seal-wrap": .bool],
             usage: "Usage: coffer \(auth ? "auth" : "secrets") enable [-path=P] [-version=N] [-description=D] TYPE"
         ) { inv in
             try inv.require(1, "TYPE")
@@ -62,7 +62,7 @@ enum SystemCommands {
 
     static func tune(auth: Bool) -> ClientCommand {
         ClientCommand(
-            flags: ["default-lease-ttl": .string, "max-lease-ttl": .string, "description": .string, "options": .repeated, "listing-visibility": .string],
+            flags: ["default-lease-ttl": .duration, "max-lease-ttl": .duration, "description": .string, "options": .repeated, "listing-visibility": .string],
             usage: "Usage: coffer \(auth ? "auth" : "secrets") tune [-default-lease-ttl=D] [-max-lease-ttl=D] [-options=K=V] PATH"
         ) { inv in
             try inv.require(1, "PATH")

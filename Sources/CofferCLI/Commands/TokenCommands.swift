@@ -5,7 +5,7 @@ import Foundation
 enum TokenCommands {
     static let create = ClientCommand(
         flags: [
-            "policy": .repeated, "type": .string, "ttl": .string, "explicit-max-ttl": .string, "period": .string, "orphan": .bool,
+            "policy": .repeated, "type": .string, "ttl": .duration, "explicit-max-ttl": .duration, "period": .duration, "orphan": .bool,
             "display-name": .string, "num-uses": .string, "renewable": .bool, "role": .string, "metadata": .repeated,
             "no-default-policy": .bool, "id": .string, "use-limit": .string, "entity-alias": .string,
         ],
@@ -51,7 +51,7 @@ enum TokenCommands {
         return 0
     }
 
-    static let renew = ClientCommand(flags: ["increment": .string, "i": .string, "accessor": .bool], usage: "Usage: coffer token renew [-increment=D] [TOKEN]") { inv in
+    static let renew = ClientCommand(flags: ["increment": .duration, "i": .duration, "accessor": .bool], usage: "Usage: coffer token renew [-increment=D] [TOKEN]") { inv in
         let client = try inv.client()
         var body = JSONObject()
         if let increment = inv.flags.string("increment") ?? inv.flags.string("i") { body["increment"] = .string(increment) }
@@ -121,7 +121,7 @@ enum LeaseCommands {
         return 0
     }
 
-    static let renew = ClientCommand(flags: ["increment": .string], usage: "Usage: coffer lease renew [-increment=D] LEASE_ID") { inv in
+    static let renew = ClientCommand(flags: ["increment": .duration], usage: "Usage: coffer lease renew [-increment=D] LEASE_ID") { inv in
         try inv.require(1, "LEASE_ID")
         var body: JSONObject = ["lease_id": .string(inv.arguments[0])]
         if let increment = inv.flags.string("increment") { body["increment"] = .string(increment) }
