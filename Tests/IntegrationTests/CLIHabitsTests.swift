@@ -44,6 +44,10 @@ struct CLIHabitsTests {
         #expect(misspelt.stderr.contains("WARNING! The following warnings were returned from Vault:"))
         #expect(misspelt.stderr.contains("  * Endpoint ignored these unrecognized parameters: [token_polices]"))
         #expect(misspelt.stdout.contains("Success! Data written to: auth/approle/role/ci"))
+        // A token that may not see the path gets Vault's preflight message naming it.
+        let nobody = try runShell("VAULT_TOKEN=$(coffer token create -policy=default -field=token) coffer kv get secret/team/app", environment: env)
+        #expect(nobody.status == 2)
+        #expect(nobody.stderr.contains(#"preflight capability check returned 403, please ensure client's policies grant access to path "secret/team/app/""#), "\(nobody.stderr)")
         // Flag values are checked before any request is made.
         for command in ["coffer token create -ttl=15x", "coffer token create -period 5y", "coffer write -wrap-ttl=soon sys/wrapping/wrap a=b", "coffer secrets tune -max-lease-ttl=1w secret/"] {
             let bad = try runShell(command, environment: env)

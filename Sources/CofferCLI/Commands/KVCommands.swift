@@ -25,7 +25,16 @@ enum KVCommands {
         // The version probe is never wrapped, as in Vault's CLI; only the real request is.
         var unwrapped = client
         unwrapped.wrapTTL = nil
-        let probe = try await unwrapped.request("GET", "sys/internal/ui/mounts/" + full)
+        let probe: JSONValue?
+        do {
+            probe = try await unwrapped.request("GET", "sys/internal/ui/mounts/" + full)
+        } catch let error as APIError where error.status == 403 {
+            // Vault's preflight wording: it names the path and what to check.
+            throw APIError(
+                method: error.method, url: error.url, status: 403,
+                errors: ["preflight capability check returned 403, please ensure client's policies grant access to path \"\(full.trimmingSuffix("/"))/\""]
+            )
+        }
         guard let data = probe?.objectValue?["data"]?.objectValue, let mount = data["path"]?.stringValue else {
             throw LocalError("Error: no KV mount serves \(full)")
         }
