@@ -59,7 +59,7 @@ struct APIClient: Sendable {
             try? await client.shutdown()
         } catch {
             try? await client.shutdown()
-            throw LocalError("Error making API request: cannot reach \(address): \(error)")
+            throw LocalError(ConnectionFailure.message(method: method, url: url, error: error))
         }
         let parsed = bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
         if status >= 400 {

@@ -19,6 +19,19 @@ struct TLSTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    @Test("the CLI reports an HTTP server behind an https address, and a refused connection, as Vault does")
+    func transportErrors() async throws {
+        let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
+        let https = server.address.replacingOccurrences(of: "http://", with: "https://")
+        let mismatch = try runCoffer(["status"], environment: ["VAULT_ADDR": https])
+        #expect(mismatch.status != 0)
+        #expect(mismatch.stderr.contains("http: server gave HTTP response to HTTPS client"), "\(mismatch.stderr)")
+        try await server.stop()
+        let refused = try runCoffer(["status"], environment: ["VAULT_ADDR": server.address])
+        #expect(refused.stderr.contains("connect: connection refused"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("/.build/"))
+    }
+
     @Test("serves HTTPS from the configured PEM certificate and key")
     func https() async throws {
         let directory = try TemporaryDirectory.make("coffer-tls-")
@@ -48,6 +61,13 @@ struct TLSTests {
         #expect(body.contains("\"initialized\":false"))
         let (plainCode, _) = try Self.run("curl", ["-s", "--max-time", "5", server.address.replacingOccurrences(of: "https", with: "http") + "/v1/sys/health"])
         #expect(plainCode != 0, "plain HTTP is not served on a TLS listener")
+        // The CLI words TLS failures as Vault's does, on one line, without library dumps.
+        let untrusted = try runCoffer(["status"], environment: ["VAULT_ADDR": server.address])
+        #expect(untrusted.status != 0)
+        #expect(untrusted.stderr.contains("x509: certificate signed by unknown authority"), "\(untrusted.stderr)")
+        #expect(!untrusted.stderr.contains("/.build/") && !untrusted.stderr.contains("NIOSSL"), "\(untrusted.stderr)")
+        let trusted = try runCoffer(["status"], environment: ["VAULT_ADDR": server.address, "VAULT_CACERT": directory + "/cert.pem"])
+        #expect(trusted.stdout.contains("Initialized"), "\(trusted.stderr)")  // exit 2: sealed, as Vault's status says
         try await server.stop()
     }
 }
