@@ -88,7 +88,8 @@ public struct DatabaseBackend: Backend {
     /// A runner on the connection's pool, masking `secrets` (and the connection's own password)
     /// in any error it describes.
     static func runner(_ config: DatabaseConnectionConfig, _ storage: StorageView, secrets: [String] = []) async throws -> PostgresRunner {
-        let client = try await PostgresPools.shared.client(poolKey(storage, config.name), config.settings())
-        return PostgresRunner(client: client, secrets: secrets + [config.password], logger: silent)
+        let settings = try config.settings()
+        let client = try await PostgresPools.shared.client(poolKey(storage, config.name), settings)
+        return PostgresRunner(client: client, settings: settings, secrets: secrets + [config.password], logger: silent)
     }
 }

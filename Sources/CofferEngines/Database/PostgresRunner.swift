@@ -6,12 +6,16 @@ import PostgresNIO
 /// limit on every call so that an unreachable database is an error, not a hung request.
 struct PostgresRunner: Sendable {
     let client: PostgresClient
+    /// The pool's settings, for a direct probe when the pool is slow to hand out a connection.
+    let settings: PostgresSettings
     /// Secrets to mask in any error text (passwords of this call).
     let secrets: [String]
     let logger: Logger
 
     /// How long one call (waiting for a connection included) may take.
     static let timeout: Duration = .seconds(15)
+    /// How long a call runs before a direct connection checks that the database is reachable.
+    static let probeAfter: Duration = .seconds(2)
 
     /// Runs `statements` in one transaction; all or nothing.
     func transaction(_ statements: [String]) async throws {
@@ -60,8 +64,21 @@ struct PostgresRunner: Sendable {
         }
     }
 
+    /// Runs `body` within `timeout`. A pool keeps retrying a database it cannot reach, so a
+    /// call that is still waiting after `probeAfter` opens one direct connection: if that
+    /// fails, the call fails at once with the reason (connection refused, bad password …).
     private func limited<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withTimeLimit(Self.timeout, body)
+        try await withThrowingTaskGroup(of: T.self) { [settings, logger] group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: Self.probeAfter)
+                try await PostgresPools.verify(settings, logger: logger)
+                try await Task.sleep(for: Self.timeout - Self.probeAfter)
+                throw CofferError(.internalError, "timed out after \(Self.timeout.components.seconds)s waiting for the database")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     /// A client-safe description of a database failure: the server's message and SQLSTATE, or
