@@ -151,7 +151,7 @@ struct DatabaseTests {
         try await server.stop()
     }
 
-    @Test("revoke-prefix at the job's end and TTL expiry drop the users")
+    @Test("revoke-prefix at the job's end, the asking token's revocation and TTL expiry drop the users")
     func prefixAndExpiry() async throws {
         let pg = try TestPostgres()
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
@@ -178,6 +178,14 @@ struct DatabaseTests {
             #expect(try !pg.canLogIn(user, password))
         }
         #expect(try await Self.leases(root, "database/creds/ci-test/").isEmpty)
+
+        // Revoking the token that asked takes its credentials with it.
+        let created = try await root.write("auth/token/create", ["policies": ["root"], "ttl": "1h"])
+        let child = VaultHTTP(address: server.address, token: try #require(created.json?.objectValue?["auth"]?.objectValue?["client_token"]?.stringValue))
+        let owned = try await Self.creds(child, "ci-test")
+        #expect(try pg.roleExists(owned.user))
+        #expect(try await child.write("auth/token/revoke-self").status == 204)
+        #expect(try await Self.eventually(10) { try !pg.roleExists(owned.user) }, "dropped with the token that asked for it")
 
         let (user, password, _) = try await Self.creds(root, "short")
         #expect(try pg.canLogIn(user, password))
