@@ -20,6 +20,10 @@ struct PostgresRunner: Sendable {
     /// Runs `statements` in one transaction; all or nothing.
     func transaction(_ statements: [String]) async throws {
         guard !statements.isEmpty else { return }
+        if statements.count == 1 {
+            // One statement is atomic on its own: two round trips fewer than BEGIN … COMMIT.
+            return try await execute(PostgresQuery(unsafeSQL: statements[0]))
+        }
         try await limited { [client, logger] in
             try await client.withConnection { connection in
                 _ = try await connection.query("BEGIN", logger: logger).collect()
