@@ -36,7 +36,8 @@ extension DatabaseBackend {
                 throw CofferError.badRequest("unsupported plugin_name \"\(config.pluginName)\": only \(DatabaseConnectionConfig.postgresPlugin) is available")
             }
             if f.has("plugin_version") { config.pluginVersion = f.string("plugin_version") ?? "" }
-            if f.has("verify_connection") { config.verifyConnection = f.bool("verify_connection") ?? true }
+            // Per request, as Vault reads it: an update that leaves it out verifies again.
+            config.verifyConnection = f.bool("verify_connection") ?? true
             if f.has("allowed_roles") { config.allowedRoles = f.strings("allowed_roles") ?? [] }
             if f.has("root_rotation_statements") {
                 config.rootRotationStatements = try DatabaseStatements.parse(f.value("root_rotation_statements"), field: "root_rotation_statements")
