@@ -350,4 +350,30 @@ struct DatabaseTests {
         #expect(try await root.read("database/config/own").status == 404)
         try await server.stop()
     }
+
+    @Test("the CI seed flow through the command line: read database/creds/migrator, lease revoke -prefix at the end")
+    func commandLineFlow() async throws {
+        let pg = try TestPostgres()
+        let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
+        let root = VaultHTTP(address: server.address, token: "root")
+        try await Self.setUp(root, pg)
+        let env = ["VAULT_ADDR": server.address, "VAULT_TOKEN": "root"]
+        let role = try runCoffer([
+            "write", "database/roles/migrator", "db_name=pg", "default_ttl=10m",
+            "creation_statements=CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}'; GRANT SELECT ON coffer_widgets TO \"{{name}}\";",
+        ], environment: env)
+        #expect(role.status == 0, "\(role.stderr)")
+        let read = try runCoffer(["read", "-format=json", "database/creds/migrator"], environment: env)
+        #expect(read.status == 0, "\(read.stderr)")
+        let body = try #require(try JSONParser.parse(Array(read.stdout.utf8)).objectValue)
+        let user = try #require(body["data"]?.objectValue?["username"]?.stringValue)
+        let password = try #require(body["data"]?.objectValue?["password"]?.stringValue)
+        #expect(body["lease_duration"] == 600)
+        #expect(try pg.psql("SELECT count(*) FROM coffer_widgets", as: pg.url(user: user, password: password)) == (0, "1"))
+        let revoked = try runCoffer(["lease", "revoke", "-prefix", "database/creds/migrator"], environment: env)
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(try !pg.roleExists(user))
+        #expect(try !pg.canLogIn(user, password))
+        try await server.stop()
+    }
 }
