@@ -376,4 +376,26 @@ struct DatabaseTests {
         #expect(try !pg.canLogIn(user, password))
         try await server.stop()
     }
+
+    @Test("names from requests never reach SQL unquoted: odd names work, names that would break out are refused")
+    func quoting() async throws {
+        let pg = try TestPostgres()
+        let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
+        let root = VaultHTTP(address: server.address, token: "root")
+        try await Self.setUp(root, pg)
+        let odd = "coffer odd.Name-\(Int.random(in: 0..<1_000_000))"
+        _ = try pg.value("CREATE ROLE \"\(odd)\" LOGIN PASSWORD 'initial'")
+        defer { _ = try? pg.psql("DROP ROLE IF EXISTS \"\(odd)\"") }
+        #expect(try await root.write("database/static-roles/odd", ["db_name": "pg", "username": .string(odd), "rotation_period": "1h"]).status == 204)
+        let password = try #require(try await root.read("database/static-creds/odd").data?["password"]?.stringValue)
+        #expect(try pg.canLogIn(odd, password), "the default rotation quoted the name")
+
+        let hostile = "x\"; DROP TABLE coffer_widgets; --"
+        #expect(try await root.write("database/static-roles/hostile", ["db_name": "pg", "username": .string(hostile), "rotation_period": "1h"]).status == 400)
+        let template = try await root.write("database/config/pg", ["username_template": "{{.RoleName}}\"; DROP TABLE coffer_widgets; --"])
+        #expect(template.status == 400)
+        #expect(try pg.value("SELECT count(*) FROM coffer_widgets") == "1", "the table is still there")
+        #expect(try await root.write("database/roles/bad name", ["db_name": "pg", "creation_statements": Self.readerStatements]).status == 400)
+        try await server.stop()
+    }
 }

@@ -79,7 +79,10 @@ extension DatabaseBackend {
             guard !config.connectionURL.isEmpty else { throw CofferError.badRequest("connection_url cannot be empty") }
             let settings = try config.settings()
             // A template that cannot render is refused now, not at the first creds read.
-            _ = try config.template().render(UsernameTemplate.Inputs(displayName: "token", roleName: "role", now: ctx.now))
+            let sample = try config.template().render(UsernameTemplate.Inputs(displayName: "token", roleName: "role", now: ctx.now))
+            guard PostgresQuoting.isSafeName(sample) else {
+                throw CofferError.badRequest("username_template renders names PostgreSQL cannot take safely (empty, over 63 bytes, or with quotes, backslashes or semicolons)")
+            }
             if config.verifyConnection {
                 do {
                     try await withTimeLimit(.seconds(10)) { try await PostgresPools.verify(settings, logger: silent) }
@@ -117,6 +120,10 @@ extension DatabaseBackend {
             guard var config = try await config(name, ctx.storage) else { throw CofferError.badRequest("unable to find config: \(name)") }
             guard !config.username.isEmpty else {
                 throw CofferError.badRequest("unable to rotate root credentials: no username in configuration")
+            }
+            if !config.rootRotationStatements.isEmpty, !PostgresQuoting.isSafeName(config.username) {
+                // The user's own statements take the name raw; only a name without quotes is safe there.
+                throw CofferError.badRequest("unable to rotate root credentials: the username cannot be used in root_rotation_statements")
             }
             let password = PasswordGenerator.generate()
             let statements =
