@@ -307,6 +307,18 @@ struct DatabaseTests {
         #expect(!rolledBack.isEmpty, "rollback statements ran")
         #expect(try !pg.roleExists(rolledBack), "nothing half-created")
 
+        // A statement that hangs is cancelled by the server's statement_timeout: a 500 in about
+        // ten seconds, and the user it had created is rolled back with it.
+        #expect(try await root.write("database/roles/slow", [
+            "db_name": "pg", "creation_statements": ["CREATE ROLE \"{{name}}\" LOGIN", "SELECT pg_sleep(60)"],
+        ]).status == 204)
+        let started = Date()
+        let slow = try await root.read("database/creds/slow")
+        #expect(slow.status == 500)
+        #expect(slow.errors.first?.contains("statement timeout") == true, "\(slow.text)")
+        #expect(Date().timeIntervalSince(started) < 14)
+        #expect(try pg.value("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'v-root-slow-%'") == "0")
+
         // A revocation the database refuses stays listed, and succeeds once it can.
         #expect(try await root.write("database/roles/sticky", [
             "db_name": "pg", "creation_statements": Self.readerStatements, "revocation_statements": "SELECT no_such_function('{{name}}')",

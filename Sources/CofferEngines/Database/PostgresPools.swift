@@ -25,6 +25,14 @@ actor PostgresPools {
     /// How long opening a connection may take.
     static let connectTimeout: Duration = .seconds(5)
 
+    /// Limits the server enforces on every session of the engine, below the runner's own
+    /// limit: a statement stuck on a lock is cancelled by PostgreSQL and its transaction rolled
+    /// back, instead of holding a pooled connection (a running query cannot be cancelled from
+    /// the client side).
+    static let serverTimeouts: [(String, String)] = [
+        ("statement_timeout", "10000"), ("lock_timeout", "8000"), ("idle_in_transaction_session_timeout", "30000"),
+    ]
+
     private struct Entry {
         let settings: PostgresSettings
         let client: PostgresClient
@@ -68,6 +76,7 @@ actor PostgresPools {
                 host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls(url.sslMode)
             )
         }
+        configuration.options.additionalStartupParameters = serverTimeouts
         configuration.options.maximumConnections = max(1, settings.maxOpenConnections)
         configuration.options.connectTimeout = connectTimeout
         configuration.options.connectionIdleTimeout = .seconds(60)
@@ -117,6 +126,7 @@ actor PostgresPools {
             )
         }
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = serverTimeouts
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         defer { Task { try? await connection.close() } }
         _ = try await connection.query("SELECT 1", logger: logger).collect()
