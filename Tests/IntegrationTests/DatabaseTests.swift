@@ -139,6 +139,12 @@ struct DatabaseTests {
         let validUntil = try pg.value("SELECT extract(epoch FROM rolvaliduntil - now())::int FROM pg_roles WHERE rolname = '\(user)'")
         #expect((1700...1810).contains(Int(validUntil) ?? 0), "renew statements moved VALID UNTIL: \(validUntil)")
 
+        let capped = try await root.write("sys/leases/renew", ["lease_id": .string(lease), "increment": "10h"])
+        #expect(capped.status == 200, "\(capped.text)")
+        #expect((7190...7200).contains(capped.json?.objectValue?["lease_duration"]?.intValue ?? 0), "capped by max_ttl")
+        let cappedUntil = try pg.value("SELECT extract(epoch FROM rolvaliduntil - now())::int FROM pg_roles WHERE rolname = '\(user)'")
+        #expect((7100...7210).contains(Int(cappedUntil) ?? 0), "VALID UNTIL capped too: \(cappedUntil)")
+
         #expect(try await root.write("sys/leases/revoke", ["lease_id": .string(lease)]).status == 204)
         #expect(try !pg.roleExists(user))
         #expect(try !pg.canLogIn(user, password))
