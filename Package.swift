@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -42,7 +43,12 @@ let package = Package(
         .target(name: "CofferHCL", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
         .target(
             name: "CofferEngines",
-            dependencies: ["CofferSDK"],
+            dependencies: [
+                "CofferSDK", "CofferCrypto",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -121,6 +127,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CofferEnginesTests", dependencies: ["CofferEngines", "CofferSDK"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferCLITests", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["CofferTesting", "CofferSDK"], swiftSettings: swiftSettings),
     ],

@@ -234,6 +234,96 @@ def kubernetes_login_row(addr, duration, ceiling, row):
     finally:
         standin.close()
 
+def start_postgres():
+    """The PostgreSQL for the database rows: COFFER_TEST_POSTGRES_URL, or a throwaway cluster
+    from scripts/test-postgres (returned directory removed by the caller); None without one."""
+    url = os.environ.get("COFFER_TEST_POSTGRES_URL")
+    if url:
+        return url, None
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-postgres")
+    started = subprocess.run([script, "start"], capture_output=True, text=True)
+    if started.returncode != 0:
+        print("  (no PostgreSQL for the database rows: %s)" % started.stderr.strip()[:200], flush=True)
+        return None, None
+    values = dict(line.split(" ", 1)[1].split("=", 1) for line in started.stdout.splitlines() if line.startswith("export "))
+    return values["COFFER_TEST_POSTGRES_URL"], values["COFFER_TEST_POSTGRES_DIR"]
+
+
+def parallel(count, workers, job):
+    """Runs job(connection, n) for n in range(count) from `workers` threads, each with its own
+    connection; returns the seconds it took."""
+    import threading
+    errors = []
+
+    def work(first):
+        try:
+            for n in range(first, count, workers):
+                job(n)
+        except Exception as error:  # noqa: BLE001 - reported after the run
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit("database benchmark failed: %r" % errors[0])
+    return time.monotonic() - started
+
+
+def database_rows(binary, home, row, smoke):
+    """`database/creds/<role>` issue + revoke pairs per second through coffer (4 client threads,
+    the connection's default pool of 4), beside PostgreSQL's own CREATE ROLE + DROP ROLE rate
+    from 4 psql sessions: the ceiling."""
+    import urllib.parse
+    url, directory = start_postgres()
+    if not url:
+        return
+    count = 200 if smoke else 2000
+    workers = 4
+    try:
+        admin = urllib.parse.urlparse(url)
+        template = "postgresql://{{username}}:{{password}}@%s:%d/postgres?sslmode=disable" % (admin.hostname, admin.port)
+        process, addr, _ = start_server(binary, home)
+        try:
+            api(addr, "POST", "sys/mounts/database", {"type": "database"})
+            api(addr, "POST", "database/config/pg", {"plugin_name": "postgresql-database-plugin", "connection_url": template,
+                                                     "username": admin.username, "password": admin.password, "allowed_roles": "*"})
+            for name, revocation in [("default", []), ("drop", ["DROP ROLE \"{{name}}\""])]:
+                api(addr, "POST", "database/roles/" + name, {"db_name": "pg", "default_ttl": "1h", "revocation_statements": revocation,
+                                                             "creation_statements": "CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}'"})
+
+                def pair(n, name=name):
+                    lease = api(addr, "GET", "database/creds/" + name)["lease_id"]
+                    api(addr, "PUT", "sys/leases/revoke", {"lease_id": lease})
+
+                seconds = parallel(count, workers, pair)
+                label = "Vault's default revocation" if name == "default" else "revocation_statements: DROP ROLE"
+                row("database creds issue + revoke (%s)" % label, pairs_per_s=round(count / seconds), pairs=count, client_threads=workers)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+        def psql_session(first):
+            script = "".join("CREATE ROLE bench_ceiling_%d LOGIN PASSWORD 'x';\nDROP ROLE bench_ceiling_%d;\n" % (n, n)
+                             for n in range(first, count, workers))
+            subprocess.run(["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1"], input=script, text=True, check=True, capture_output=True)
+
+        import threading
+        threads = [threading.Thread(target=psql_session, args=(n,)) for n in range(workers)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ceiling = count / (time.monotonic() - started)
+        row("ceiling: PostgreSQL CREATE ROLE + DROP ROLE (4 psql sessions)", pairs_per_s=round(ceiling), pairs=count)
+    finally:
+        if directory:
+            subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-postgres"), "stop", directory])
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -316,6 +406,8 @@ def main():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+    database_rows(args.binary, home, row, args.smoke)
 
     process, addr, root = start_sqlite_server(args.binary, home)
     try:
