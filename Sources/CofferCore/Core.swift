@@ -47,6 +47,7 @@ public final class Core: Sendable {
         var leases: ExpirationManager
         var audit: AuditBroker
         var clusterID: String
+        var periodic: PeriodicRunner
     }
 
     let physical: any PhysicalStorage
@@ -135,6 +136,7 @@ public final class Core: Sendable {
             state = nil
             return old
         }
+        previous?.periodic.stop()
         await previous?.leases.stop()
         await previous?.audit.shutdown()
         await seals.seal()
@@ -165,8 +167,14 @@ public final class Core: Sendable {
         )
         let audit = AuditBroker(storage: barrier, logger: logger)
         try await audit.load()
-        active.withLock { $0 = Active(router: router, tokens: tokens, policies: policies, leases: leases, audit: audit, clusterID: cluster) }
-        if options.runExpirationLoop { await leases.start() }
+        let periodic = PeriodicRunner()
+        active.withLock {
+            $0 = Active(router: router, tokens: tokens, policies: policies, leases: leases, audit: audit, clusterID: cluster, periodic: periodic)
+        }
+        if options.runExpirationLoop {
+            await leases.start()
+            periodic.start(now: options.clock, barrier: barrier, logger: logger) { [weak self] in self?.active.withLock { $0?.router } }
+        }
     }
 
     private func loadTokenStore() async throws -> TokenStore {

@@ -87,6 +87,28 @@ public protocol Backend: Sendable {
     func revoke(_ lease: LeaseContext) async throws
     /// Extends a lease; returns the new options (the core caps the TTL).
     func renew(_ lease: LeaseContext) async throws -> LeaseOptions
+    /// Seconds between runs of `periodic`; nil for a backend with no scheduled work.
+    var periodicInterval: Double? { get }
+    /// Scheduled work (key rotation, static credential rotation), run by the core on the active
+    /// node only, while unsealed; a throw is logged and the next run comes as scheduled.
+    func periodic(_ context: PeriodicContext) async throws
+}
+
+/// What a backend's scheduled work is given.
+public struct PeriodicContext: Sendable {
+    /// The backend's storage.
+    public var storage: StorageView
+    /// The mount it serves.
+    public var mount: MountInfo
+    /// Now, from the core's clock.
+    public var now: Double
+
+    /// Creates a context.
+    public init(storage: StorageView, mount: MountInfo, now: Double) {
+        self.storage = storage
+        self.mount = mount
+        self.now = now
+    }
 }
 
 /// A lease as its backend sees it at renewal or revocation.
@@ -121,6 +143,10 @@ public struct LeaseContext: Sendable {
 extension Backend {
     /// Nothing to undo unless the backend says so.
     public func revoke(_ lease: LeaseContext) async throws {}
+    /// No scheduled work unless the backend says so.
+    public var periodicInterval: Double? { nil }
+    /// Nothing to do unless the backend says so.
+    public func periodic(_ context: PeriodicContext) async throws {}
     /// Not renewable unless the backend says so.
     public func renew(_ lease: LeaseContext) async throws -> LeaseOptions {
         throw CofferError.badRequest("lease is not renewable")

@@ -31,6 +31,8 @@ struct Router: Sendable {
     }
 
     var entries: [MountEntry] { routes.map(\.entry) }
+    /// Every mount with its backend.
+    var mounted: [Route] { routes }
 
     /// The mount serving `path`, and the path relative to it. `secret` alone reaches `secret/`.
     func route(_ path: String) -> (Route, String)? {

@@ -11,7 +11,30 @@ extension DatabaseBackend {
         "credential_config": FieldSpec(.any),
     ]
 
-    static func staticLockKey(_ ctx: HandlerContext, _ name: String) -> String { ctx.storage.prefix + "static-role/" + name }
+    static func staticLockKey(_ ctx: HandlerContext, _ name: String) -> String { staticLockKey(ctx.storage, name) }
+    static func staticLockKey(_ storage: StorageView, _ name: String) -> String { storage.prefix + "static-role/" + name }
+
+    /// The core's scheduled pass: every static role whose period has passed gets a new password,
+    /// whether or not anyone reads it. A role that fails is retried on the next pass; the others
+    /// go on.
+    static func rotateDueStaticRoles(_ context: PeriodicContext) async throws {
+        var failures = [String]()
+        for name in try await context.storage.list(prefix: "static-role/") {
+            do {
+                try await KeyedLock.shared.withLock(staticLockKey(context.storage, name)) {
+                    guard let role = try await staticRole(name, context.storage), role.isDue(at: context.now),
+                        let config = try await config(role.dbName, context.storage)
+                    else { return }
+                    _ = try await rotate(role, config, context.storage, now: context.now)
+                }
+            } catch {
+                failures.append(name)
+            }
+        }
+        if !failures.isEmpty {
+            throw CofferError(.internalError, "static roles could not be rotated: \(failures.joined(separator: ", "))")
+        }
+    }
 
     static let readStaticRole: Handler = { ctx in
         guard let role = try await staticRole(ctx.fields.string("name") ?? "", ctx.storage) else { return nil }
@@ -75,9 +98,8 @@ extension DatabaseBackend {
         return nil
     }
 
-    /// `static-creds/<name>`: the current password, rotated first if its period has passed.
-    /// There is no core hook for periodic backend work yet, so rotation happens here (lazily)
-    /// and on `rotate-role`; the time of the last rotation is stored, so it survives restarts.
+    /// `static-creds/<name>`: the current password, rotated first if its period has passed (the
+    /// scheduled pass rotates within a second of that; a read in between must not see a stale one).
     static let readStaticCreds: Handler = { ctx in
         let name = ctx.fields.string("name") ?? ""
         let role = try await KeyedLock.shared.withLock(staticLockKey(ctx, name)) { () async throws -> DatabaseStaticRole? in

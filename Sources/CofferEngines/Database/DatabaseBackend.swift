@@ -49,6 +49,13 @@ public struct DatabaseBackend: Backend {
         try await Self.renewCreds(lease)
     }
 
+    /// Static roles are checked every second: the shortest rotation period is 5 s.
+    public var periodicInterval: Double? { 1 }
+
+    public func periodic(_ context: PeriodicContext) async throws {
+        try await Self.rotateDueStaticRoles(context)
+    }
+
     // MARK: Shared helpers
 
     static func list(_ ctx: HandlerContext, _ prefix: String) async throws -> LogicalResponse? {
