@@ -45,6 +45,8 @@ public enum CLI {
         "operator seal": (OperatorCommands.seal, "sealing"),
         "operator key-status": (OperatorCommands.keyStatus, "reading key status"),
         "operator rotate": (OperatorCommands.rotate, "rotating key"),
+        "operator rekey": (KeyHolderCommands.rekey, "rekeying"),
+        "operator generate-root": (KeyHolderCommands.generateRoot, "generating root"),
         "kv get": (KVCommands.get, "reading data"),
         "kv put": (KVCommands.put, "writing data"),
         "kv patch": (KVCommands.patch, "patching data"),

@@ -17,6 +17,10 @@ extension CofferResponder {
         case "sys/unseal": return try await unsealEndpoint(request)
         case "sys/health": return try await healthEndpoint(request, query: query)
         case "sys/leader": return try await leaderEndpoint(request)
+        case "sys/rekey/init": return try await rekeyInitEndpoint(request)
+        case "sys/rekey/update": return try await rekeyUpdateEndpoint(request)
+        case "sys/generate-root/attempt": return try await generateRootAttemptEndpoint(request)
+        case "sys/generate-root/update": return try await generateRootUpdateEndpoint(request)
         default: return nil
         }
     }
@@ -86,6 +90,57 @@ extension CofferResponder {
         var response = ResponseRenderer.json(body, status: HTTPResponse.Status(code: statusCode))
         if request.method == .head { response.body = ResponseBody() }
         return response
+    }
+
+    // MARK: Key holders: rekey and root generation (the shares are the authorisation, as in Vault)
+
+    private static func stringField(_ body: JSONObject, _ name: String) throws -> String? {
+        try body[name].flatMap { $0.isNull ? nil : try FieldData.coerce($0, to: .string, field: name).stringValue }
+    }
+
+    private func rekeyInitEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.get, .put, .post, .delete])
+        switch request.method {
+        case .get: return ResponseRenderer.json(.object(try await core.rekeyStatus()))
+        case .delete:
+            try await core.cancelRekey()
+            return ResponseRenderer.noContent()
+        default:
+            let body = try await Self.decodeBody(request)
+            for unsupported in ["pgp_keys", "backup", "require_verification"] {
+                if let value = body[unsupported], !value.isNull, value != false, value != .array([]) {
+                    throw CofferError.badRequest("\(unsupported) is not supported by coffer")
+                }
+            }
+            let shares = try FieldData.coerce(body["secret_shares"] ?? .null, to: .int, field: "secret_shares", range: 0...255).intValue ?? 0
+            let threshold = try FieldData.coerce(body["secret_threshold"] ?? .null, to: .int, field: "secret_threshold", range: 0...255).intValue ?? 0
+            return ResponseRenderer.json(.object(try await core.startRekey(shares: Int(shares), threshold: Int(threshold))))
+        }
+    }
+
+    private func rekeyUpdateEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.put, .post])
+        let body = try await Self.decodeBody(request)
+        return ResponseRenderer.json(.object(try await core.submitRekeyShare(key: try Self.stringField(body, "key"), nonce: try Self.stringField(body, "nonce"))))
+    }
+
+    private func generateRootAttemptEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.get, .put, .post, .delete])
+        switch request.method {
+        case .get: return ResponseRenderer.json(.object(try await core.rootGenerationStatus()))
+        case .delete:
+            try await core.cancelRootGeneration()
+            return ResponseRenderer.noContent()
+        default:
+            let body = try await Self.decodeBody(request)
+            return ResponseRenderer.json(.object(try await core.startRootGeneration(otp: try Self.stringField(body, "otp"), pgpKey: try Self.stringField(body, "pgp_key"))))
+        }
+    }
+
+    private func generateRootUpdateEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.put, .post])
+        let body = try await Self.decodeBody(request)
+        return ResponseRenderer.json(.object(try await core.submitRootShare(key: try Self.stringField(body, "key"), nonce: try Self.stringField(body, "nonce"))))
     }
 
     private func leaderEndpoint(_ request: Request) async throws -> Response {

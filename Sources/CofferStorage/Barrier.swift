@@ -67,6 +67,14 @@ public final class Barrier: Storage {
         return (next.activeTerm, next.active.installTime)
     }
 
+    /// Re-seals the keyring under `newRootKey` in the same commit as `alongside` (the new
+    /// share configuration), so a crash leaves either the old root key and shares or the new.
+    public func rekey(newRootKey: SecureBytes, alongside: [StorageWrite]) async throws {
+        let current = try loaded()
+        let sealed = AEAD.seal(secure: current.serialized(), key: newRootKey, associatedData: Array(Self.keyringPath.utf8))
+        try await physical.write([.put(Self.keyringPath, sealed)] + alongside)
+    }
+
     /// The active term and when it was installed.
     public func keyStatus() throws -> (term: UInt32, installTime: UInt64) {
         let current = try loaded()

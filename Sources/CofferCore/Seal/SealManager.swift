@@ -9,6 +9,10 @@ actor SealManager {
     let barrier: Barrier
     private var progress = UnsealProgress()
     private var rootKey: SecureBytes?
+    /// A rekey under way: its shares so far, and the split it will make.
+    var rekeyAttempt: (operation: KeyHolderOperation, shares: Int, threshold: Int)?
+    /// A root token generation under way, and the one-time pad its token will be sent under.
+    var rootAttempt: (operation: KeyHolderOperation, otp: String)?
 
     init(physical: any PhysicalStorage, barrier: Barrier) {
         self.physical = physical
@@ -78,6 +82,32 @@ actor SealManager {
         barrier.seal()
         rootKey = nil
         progress.reset()
+        rekeyAttempt = nil
+        rootAttempt = nil
+    }
+
+    /// True when `shares` reconstruct the root key this server is unsealed with.
+    func reconstructsRootKey(_ shares: [[UInt8]]) -> Bool {
+        guard let rootKey, let candidate = try? Shamir.combine(shares) else { return false }
+        return candidate.constantTimeEquals(rootKey)
+    }
+
+    /// Replaces the root key by a fresh one split `shares`/`threshold`; the keyring is re-sealed
+    /// and the share configuration stored in one commit. Returns the new shares.
+    func replaceRootKey(shares: Int, threshold: Int) async throws -> [[UInt8]] {
+        guard rootKey != nil else { throw CofferError.sealed }
+        let fresh = SecureBytes(randomCount: AEAD.keyLength)
+        let parts: [[UInt8]]
+        do {
+            parts = try Shamir.split(fresh, parts: shares, threshold: threshold)
+        } catch {
+            switch error {
+            case .invalidParameters(let message), .invalidShares(let message): throw CofferError.badRequest(message)
+            }
+        }
+        try await barrier.rekey(newRootKey: fresh, alongside: [.put(SealConfig.path, SealConfig(shares: shares, threshold: threshold).encoded())])
+        rootKey = fresh
+        return parts
     }
 
     func rotate() async throws -> (term: UInt32, installTime: UInt64) {
