@@ -35,6 +35,8 @@ enum OutboundHTTP {
     static func tls(caPEM: String) throws(Failure) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !caPEM.isEmpty {
+            // A CA bundle bigger than this is no CA bundle; it never reaches BoringSSL's parser.
+            guard caPEM.utf8.count <= 1024 * 1024 else { throw .invalidCA }
             guard let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)), !certificates.isEmpty else {
                 throw .invalidCA
             }

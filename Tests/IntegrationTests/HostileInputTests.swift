@@ -73,6 +73,17 @@ struct HostileInputTests {
         #expect(try await root.request("POST", "secret/data/x", rawBody: Array(deepJSON.utf8)).status == 400)
         try await Self.expectAlive(server, "deeply nested JSON")
 
+        // Oversized PEM keys and JWTs are refused before any parser sees them.
+        #expect(try await root.write("sys/auth/jwt", ["type": "jwt"]).status == 204)
+        let hugePEM = "-----BEGIN PUBLIC KEY-----\n" + String(repeating: "A", count: 100_000) + "\n-----END PUBLIC KEY-----\n"
+        let pem = try await root.write("auth/jwt/config", ["jwt_validation_pubkeys": [.string(hugePEM)]])
+        #expect(pem.status == 400)
+        #expect(pem.errors.first?.contains("larger than") == true, "\(pem.errors)")
+        let hugeJWT = String(repeating: "a", count: 300_000) + ".b.c"
+        let login = try await VaultHTTP(address: server.address).write("auth/jwt/login", ["role": "r", "jwt": .string(hugeJWT)])
+        #expect(login.status == 400)
+        try await Self.expectAlive(server, "oversized PEM and JWT")
+
         let nul = try await root.write("secret/data/a%00b", ["data": ["k": "v"]])
         #expect(nul.status == 400)
         #expect(try await root.write("secret/data/a%0Ab", ["data": ["k": "v"]]).status == 400)

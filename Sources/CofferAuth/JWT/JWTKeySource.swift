@@ -130,12 +130,22 @@ enum StaticKeys {
     /// Checks that every PEM is a public key coffer can verify with; `field` names the list in
     /// the error.
     static func validate(_ pems: [String], field: String = "jwt_validation_pubkeys") throws(CofferError) {
+        // The PEM parsers are swift-crypto's and BoringSSL's; the bounds are ours.
+        guard pems.count <= maxKeys else { throw CofferError.badRequest("\(field) may hold at most \(maxKeys) keys") }
         for (index, pem) in pems.enumerated() {
+            guard pem.utf8.count <= maxPEMLength else {
+                throw CofferError.badRequest("\(field)[\(index)] is larger than \(maxPEMLength) bytes")
+            }
             if rsa(pem) == nil, es256(pem) == nil, es384(pem) == nil, (try? EdDSA.PublicKey(pem: pem)) == nil {
                 throw CofferError.badRequest("\(field)[\(index)] is not an RSA, P-256, P-384 or Ed25519 public key or certificate in PEM form")
             }
         }
     }
+
+    /// A public key or certificate in PEM is a few KiB; a chain rarely more than tens.
+    static let maxPEMLength = 64 * 1024
+    /// More keys than any issuer publishes.
+    static let maxKeys = 100
 
     static func rsa(_ pem: String) -> Insecure.RSA.PublicKey? {
         (try? Insecure.RSA.PublicKey(pem: pem)) ?? (try? Insecure.RSA.PublicKey(certificatePEM: pem))
