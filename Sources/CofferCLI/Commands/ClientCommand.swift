@@ -18,7 +18,7 @@ struct ClientCommand: Sendable {
         do {
             let invocation = try Invocation(arguments, flags: flags, environment: environment, stdin: { FileHandle.standardInput.readDataToEndOfFile() })
             if invocation.wantsHelp {
-                Output.out(usage)
+                Output.out(usage + "\n" + FlagHelp.text(own: flags, shared: Invocation.sharedFlags))
                 return 0
             }
             return try await run(invocation)
