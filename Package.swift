@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "CofferHCL", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
         .target(
             name: "CofferEngines",
-            dependencies: ["CofferSDK"],
+            dependencies: ["CofferSDK", "CofferCrypto"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -10,6 +10,7 @@ public struct BackendRegistry: Sendable {
     public static let builtIn = BackendRegistry(factories: [
         "kv": { mount in KVBackend.make(mount: mount) },
         "cubbyhole": { _ in CubbyholeBackend() },
+        "transit": { _ in TransitBackend() },
     ])
 
     /// The auth methods that ship with coffer (the token method is built into the core).
