@@ -1,5 +1,6 @@
 @testable import CofferCore
 import CofferCrypto
+@testable import CofferEngines
 import CofferSDK
 import CofferTesting
 import Testing
@@ -308,5 +309,19 @@ struct TransitEngineTests {
         #expect(pem.data?["keys"]?.objectValue?["1"]?.stringValue?.hasPrefix("-----BEGIN EC PRIVATE KEY-----") == true)
         let pub = try await h.request(.read, "transit/export/public-key/ec")
         #expect(pub.data?["keys"]?.objectValue?["1"]?.stringValue?.hasSuffix("-----END PUBLIC KEY-----") == true)
+    }
+
+    @Test("the key cache serves a parsed key only while the stored document is unchanged")
+    func cacheFollowsStorage() throws {
+        let cache = TransitKeyCache()
+        var key = TransitKey(name: "c", type: .aes256)
+        try key.rotate(now: 1)
+        let first = JSONWriter.encode(.object(key.stored()))
+        #expect(try cache.key("m/c", stored: first).latestVersion == 1)
+        try key.rotate(now: 2)
+        let second = JSONWriter.encode(.object(key.stored()))
+        #expect(try cache.key("m/c", stored: second).latestVersion == 2)
+        #expect(try cache.key("m/c", stored: first).latestVersion == 1)
+        #expect(throws: CofferError.self) { try cache.key("m/c", stored: Array("{}".utf8)) }
     }
 }

@@ -84,6 +84,7 @@ extension TransitBackend {
             }
             guard key.deletionAllowed else { throw CofferError.badRequest("error deleting policy \(name): deletion is not allowed for this key") }
             try await ctx.storage.delete(key.storageKey)
+            TransitKeyCache.current?.remove(ctx.storage.prefix + name)
         }
         return nil
     }

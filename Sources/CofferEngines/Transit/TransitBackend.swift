@@ -3,7 +3,10 @@ import CofferSDK
 /// Vault's Transit engine: encryption, signing and HMAC as a service with named, versioned keys
 /// that never leave the barrier unless marked exportable.
 public struct TransitBackend: Backend {
-    /// Creates the engine; it keeps no state outside its storage.
+    /// Parsed keys of this mount; dropped with the backend when the core seals.
+    let cache = TransitKeyCache()
+
+    /// Creates the engine; its only state besides storage is the key cache.
     public init() {}
 
     static let batchFields: [String: FieldSpec] = [
@@ -27,6 +30,17 @@ public struct TransitBackend: Backend {
     ]
 
     public var paths: [PathSpec] {
+        let cache = self.cache
+        return routes.map { spec in
+            var wrapped = spec
+            wrapped.handlers = spec.handlers.mapValues { handler in
+                { ctx in try await TransitKeyCache.$current.withValue(cache) { try await handler(ctx) } }
+            }
+            return wrapped
+        }
+    }
+
+    private var routes: [PathSpec] {
         let list: Handler = Self.listKeys
         return [
             PathSpec("keys", help: "List the keys", handlers: [.list: list]),

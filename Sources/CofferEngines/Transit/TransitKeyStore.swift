@@ -8,13 +8,11 @@ import CofferSDK
 /// restarts; a key nobody uses rotates on its next use, which is the first moment it matters.
 enum TransitKeyStore {
     static func load(_ ctx: HandlerContext, _ name: String) async throws -> TransitKey? {
-        guard let stored = try await ctx.storage.getJSON(TransitKey.storagePrefix + name)?.objectValue else { return nil }
-        let key = try TransitKey(stored: stored)
+        guard let key = try await fetch(ctx, name) else { return nil }
         guard key.rotationDue(now: ctx.now) else { return key }
         return try await locked(ctx, name) {
             // Someone may have rotated (or deleted) it while we waited for the lock.
-            guard let stored = try await ctx.storage.getJSON(TransitKey.storagePrefix + name)?.objectValue else { return nil }
-            var current = try TransitKey(stored: stored)
+            guard var current = try await fetch(ctx, name) else { return nil }
             if current.rotationDue(now: ctx.now) {
                 try current.rotate(now: ctx.now)
                 try await save(ctx, current)
@@ -25,8 +23,9 @@ enum TransitKeyStore {
 
     /// The key as stored, without the rotation check: for callers that already hold its lock.
     static func fetch(_ ctx: HandlerContext, _ name: String) async throws -> TransitKey? {
-        guard let stored = try await ctx.storage.getJSON(TransitKey.storagePrefix + name)?.objectValue else { return nil }
-        return try TransitKey(stored: stored)
+        guard let bytes = try await ctx.storage.get(TransitKey.storagePrefix + name) else { return nil }
+        if let cache = TransitKeyCache.current { return try cache.key(ctx.storage.prefix + name, stored: bytes) }
+        return try TransitKeyCache.parse(bytes)
     }
 
     static func save(_ ctx: HandlerContext, _ key: TransitKey) async throws {
@@ -41,10 +40,7 @@ enum TransitKeyStore {
     /// Loads, changes and saves a key under its lock; 400 `message` when it does not exist.
     static func update(_ ctx: HandlerContext, _ name: String, missing message: String, _ change: (inout TransitKey) throws -> Void) async throws -> TransitKey {
         try await locked(ctx, name) {
-            guard let stored = try await ctx.storage.getJSON(TransitKey.storagePrefix + name)?.objectValue else {
-                throw CofferError.badRequest(message)
-            }
-            var key = try TransitKey(stored: stored)
+            guard var key = try await fetch(ctx, name) else { throw CofferError.badRequest(message) }
             try change(&key)
             try await save(ctx, key)
             return key
