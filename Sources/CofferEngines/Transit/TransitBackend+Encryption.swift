@@ -40,7 +40,7 @@ extension TransitBackend {
             let context = try TransitInput.base64(value(items?.first, ctx, "context"), field: "context")
             let typeName = ctx.fields.string("type") ?? TransitKeyType.aes256.rawValue
             guard TransitKeyType(rawValue: typeName)?.supportsEncryption ?? true else {
-                throw CofferError.badRequest("key type \(typeName) not supported for encryption upsert")
+                throw CofferError.badRequest("unknown key type \(typeName)")
             }
             let fresh = try makeKey(ctx, name: name, typeName: typeName, derived: !context.isEmpty)
             loaded = try await TransitKeyStore.locked(ctx, name) {

@@ -20,7 +20,8 @@ extension TransitBackend {
         switch kind {
         case "encryption-key" where !key.type.supportsEncryption: throw CofferError.badRequest("encryption not supported for the key")
         case "signing-key" where !key.type.supportsSigning: throw CofferError.badRequest("signing not supported for the key")
-        case "public-key" where !key.type.supportsSigning || key.derived: throw CofferError.badRequest("public key not available for the key")
+        case "public-key" where !key.type.supportsSigning:
+            throw CofferError.badRequest("unknown key type \(key.type.rawValue) for export type public-key")
         default: break
         }
         var numbers = key.versions.keys.filter { $0 >= key.minDecryptionVersion }.sorted()

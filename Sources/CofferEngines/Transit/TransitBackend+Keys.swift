@@ -104,7 +104,8 @@ extension TransitBackend {
             ? TransitInput.int(fields.value("min_encryption_version"), field: "min_encryption_version", range: Int64.min...Int64.max) : nil
         let period = try autoRotatePeriod(ctx)
         var warnings = [String]()
-        let key = try await TransitKeyStore.update(ctx, try TransitKeyStore.name(ctx), missing: "no such key") { key in
+        let name = try TransitKeyStore.name(ctx)
+        let key = try await TransitKeyStore.update(ctx, name, missing: "no existing key named \(name) could be found") { key in
             if var value = minDecryption {
                 guard value >= 0 else { throw CofferError.badRequest("min decryption version cannot be negative") }
                 if value == 0 {
@@ -141,6 +142,7 @@ extension TransitBackend {
     }
 
     static let trimKey: Handler = { ctx in
+        guard ctx.fields.has("min_available_version") else { throw CofferError.badRequest("missing min_available_version") }
         let requested = try TransitInput.int(ctx.fields.value("min_available_version"), field: "min_available_version", range: Int64.min...Int64.max)
         let key = try await TransitKeyStore.update(ctx, try TransitKeyStore.name(ctx), missing: "invalid key name") { key in
             guard key.minEncryptionVersion > 0 else {

@@ -15,7 +15,12 @@ extension TransitBackend {
 
     static let hash: Handler = { ctx in
         guard let text = ctx.fields.string("input") else { throw CofferError.badRequest("input missing") }
-        let input = try TransitInput.base64(text)
+        let input: [UInt8]
+        do {
+            input = try TransitInput.base64(text)
+        } catch let error as CofferError {
+            throw CofferError.badRequest("unable to decode input as base64: " + error.messages.joined())
+        }
         let name = ctx.fields.string("urlalgorithm") ?? ctx.fields.string("algorithm") ?? "sha2-256"
         guard let algorithm = HashAlgorithm(rawValue: name), algorithm != .sha1 else {
             throw CofferError.badRequest("unsupported algorithm \(name)")
@@ -54,9 +59,10 @@ extension TransitBackend {
         // Every source is the operating system's generator through libsodium: coffer's seal has
         // no entropy source of its own.
         let bytes = SecureRandom.bytes(Int(count))
+        let warnings = source == "platform" ? [] : ["no seal/entropy augmentation available, using platform entropy source"]
         switch format {
-        case "base64": return LogicalResponse(data: ["random_bytes": .string(Base64.encode(bytes))])
-        case "hex": return LogicalResponse(data: ["random_bytes": .string(Hex.encode(bytes))])
+        case "base64": return LogicalResponse(data: ["random_bytes": .string(Base64.encode(bytes))], warnings: warnings)
+        case "hex": return LogicalResponse(data: ["random_bytes": .string(Hex.encode(bytes))], warnings: warnings)
         default: throw CofferError.badRequest("unsupported encoding format \"\(format)\"; must be \"hex\" or \"base64\"")
         }
     }

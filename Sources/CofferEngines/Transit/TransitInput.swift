@@ -39,7 +39,7 @@ enum TransitInput {
     }
 
     /// An optional integer field of a batch item, within `range`.
-    static func int(_ value: JSONValue?, field: String, default fallback: Int64 = 0, range: ClosedRange<Int64> = 0...Int64(Int32.max)) throws -> Int64 {
+    static func int(_ value: JSONValue?, field: String, default fallback: Int64 = 0, range: ClosedRange<Int64> = Int64(Int32.min)...Int64(Int32.max)) throws -> Int64 {
         guard let value, !value.isNull else { return fallback }
         // Checked before the shared coercion, which converts any whole double without a range check.
         if case .double(let d) = value, !(d.isFinite && abs(d) < 9.0e15) {

@@ -12,7 +12,9 @@ extension TransitKey {
     func hmac(_ input: [UInt8], version requested: Int64, algorithm: HashAlgorithm) throws -> String {
         var number = latestVersion
         if requested != 0 {
-            guard requested > 0, requested <= Int64(latestVersion) else { throw CofferError.badRequest("cannot generate HMAC: version is too new") }
+            guard requested > 0, requested <= Int64(latestVersion) else {
+                throw CofferError.badRequest("key version does not exist; latest key version is \(latestVersion)")
+            }
             number = Int(requested)
         }
         if minEncryptionVersion > 0, number < minEncryptionVersion {
@@ -31,8 +33,11 @@ extension TransitKey {
         }
         guard number <= latestVersion else { throw CofferError.badRequest("cannot verify HMAC: version is too new") }
         guard number >= minDecryptionVersion else { throw CofferError.badRequest("cannot verify HMAC: version is too old (disallowed by policy)") }
-        guard let given = Base64.decode(String(rest[rest.index(after: colon)...])) else {
-            throw CofferError.badRequest("unable to decode the HMAC: invalid base64")
+        let given: [UInt8]
+        do {
+            given = try TransitInput.base64(String(rest[rest.index(after: colon)...]))
+        } catch let error as CofferError {
+            throw CofferError.badRequest("unable to decode verification HMAC as base64: " + error.messages.joined())
         }
         let expected = algorithm.hmac(key: try hmacKey(number), input)
         return Digest.constantTimeEquals(given, expected)

@@ -13,7 +13,7 @@ extension TransitKey {
         do {
             switch type {
             case .ed25519:
-                guard !options.prehashed else { throw CofferError.badRequest("prehashed input is not supported for ed25519 keys") }
+                // Ed25519 hashes internally; like Vault, `prehashed` changes nothing here.
                 let privateKey = try ed25519Key(entry, context: context)
                 if derived { derivedPublic = Base64.encode(try Ed25519.publicKey(of: privateKey)) }
                 signature = try Ed25519.sign(input, privateKey: privateKey)

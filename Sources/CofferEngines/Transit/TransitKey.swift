@@ -130,7 +130,8 @@ struct TransitKey: Sendable {
         if derived {
             out["kdf"] = "hkdf_sha256"
             out["convergent_encryption"] = .bool(convergent)
-            if convergent { out["convergent_encryption_version"] = .int(Int64(versions[latestVersion]?.convergentVersion ?? 3)) }
+            // Vault shows -1 here: the scheme is recorded per version since convergent version 3.
+            if convergent { out["convergent_encryption_version"] = -1 }
         }
         return out
     }
