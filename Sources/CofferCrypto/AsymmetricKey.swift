@@ -5,8 +5,11 @@ import COpenSSL
 public final class AsymmetricKey: @unchecked Sendable {
     /// The NIST curves Transit offers.
     public enum Curve: String, Sendable, CaseIterable {
+        /// NIST P-256.
         case p256 = "P-256"
+        /// NIST P-384.
         case p384 = "P-384"
+        /// NIST P-521.
         case p521 = "P-521"
 
         /// Bytes per coordinate (and per half of a JWS signature).
@@ -21,7 +24,9 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// What to generate.
     public enum Kind: Sendable, Hashable {
+        /// RSA with a modulus of `bits` (2048 to 8192).
         case rsa(bits: Int)
+        /// ECDSA on a NIST curve.
         case ec(Curve)
     }
 

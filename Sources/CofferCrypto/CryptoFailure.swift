@@ -12,5 +12,6 @@ public struct CryptoFailure: Error, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The reason, which is safe to show.
     public var description: String { reason }
 }

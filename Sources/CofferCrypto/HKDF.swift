@@ -5,8 +5,9 @@ public enum HKDF {
     public static func sha256(secret: SecureBytes, salt: [UInt8] = [], info: [UInt8], length: Int) -> [UInt8] {
         precondition(length > 0 && length <= 255 * 32, "HKDF length out of range")
         let hash = HashAlgorithm.sha2_256
+        let saltKey = salt.isEmpty ? [UInt8](repeating: 0, count: 32) : salt
         let prk = secret.withUnsafeBytes { secretBuffer in
-            hash.hmac(key: salt.isEmpty ? [UInt8](repeating: 0, count: 32) : salt, Array(secretBuffer))
+            saltKey.withUnsafeBytes { saltBuffer in hash.hmac(saltBuffer, secretBuffer) }
         }
         var output = [UInt8]()
         output.reserveCapacity(length)

@@ -2,14 +2,23 @@ import COpenSSL
 
 /// The digests Transit names (`sha2-256`, `sha3-512`, …), computed by OpenSSL's libcrypto.
 public enum HashAlgorithm: String, Sendable, CaseIterable {
+    /// SHA-1, for signatures over legacy inputs only.
     case sha1 = "sha1"
+    /// SHA-224.
     case sha2_224 = "sha2-224"
+    /// SHA-256, Transit's default.
     case sha2_256 = "sha2-256"
+    /// SHA-384.
     case sha2_384 = "sha2-384"
+    /// SHA-512.
     case sha2_512 = "sha2-512"
+    /// SHA3-224.
     case sha3_224 = "sha3-224"
+    /// SHA3-256.
     case sha3_256 = "sha3-256"
+    /// SHA3-384.
     case sha3_384 = "sha3-384"
+    /// SHA3-512.
     case sha3_512 = "sha3-512"
 
     /// OpenSSL's static method table for this digest.
@@ -52,14 +61,20 @@ public enum HashAlgorithm: String, Sendable, CaseIterable {
     }
 
     private func hmac(_ key: UnsafeRawBufferPointer, _ data: [UInt8]) -> [UInt8] {
+        data.withUnsafeBytes { hmac(key, $0) }
+    }
+
+    /// HMAC over raw buffers, so that locked key material is hashed without a copy.
+    func hmac(_ key: UnsafeRawBufferPointer, _ data: UnsafeRawBufferPointer) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         // A zero-length key still needs a valid pointer.
         let placeholder: [UInt8] = [0]
         let result = placeholder.withUnsafeBytes { fallback in
-            data.withUnsafeBufferPointer { input in
-                HMAC(md, key.baseAddress ?? fallback.baseAddress, Int32(key.count), input.baseAddress, input.count, &out, &length)
-            }
+            HMAC(
+                md, key.baseAddress ?? fallback.baseAddress, Int32(key.count), data.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                data.count, &out, &length
+            )
         }
         precondition(result != nil, "HMAC failed")
         return Array(out.prefix(Int(length)))
