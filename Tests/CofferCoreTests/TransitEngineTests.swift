@@ -324,4 +324,30 @@ struct TransitEngineTests {
         #expect(try cache.key("m/c", stored: first).latestVersion == 1)
         #expect(throws: CofferError.self) { try cache.key("m/c", stored: Array("{}".utf8)) }
     }
+
+    @Test("hostile ciphertexts, signatures, HMACs and backups get a 400, never a crash")
+    func hostileInput() async throws {
+        let h = try await Self.harness()
+        try await h.request(.update, "transit/keys/k", ["derived": true])
+        try await h.request(.update, "transit/keys/ec", ["type": "ecdsa-p256"])
+        let fragments = ["vault:v", "vault:v1:", "vault:v99999999999999999999:", ":", "AAAA", "====", "-_", "\u{0}", "é", "vault:v-1:", "vault:v1:v1:"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...4, using: &generator) { text += fragments.randomElement(using: &generator)! }
+            if Bool.random(using: &generator) { text += Base64.encode(SecureRandom.bytes(Int.random(in: 0...80, using: &generator))) }
+            let value = JSONValue.string(text)
+            for (path, body) in [
+                ("transit/decrypt/k", ["ciphertext": value, "context": Self.b64("c")] as JSONObject),
+                ("transit/verify/ec", ["input": "", "signature": value] as JSONObject),
+                ("transit/verify/ec", ["input": "", "signature": value, "marshaling_algorithm": "jws"] as JSONObject),
+                ("transit/verify/k", ["input": "", "hmac": value] as JSONObject),
+                ("transit/restore/x", ["backup": value] as JSONObject),
+            ] {
+                if let error = await h.failure(.update, path, body) {
+                    #expect(error.code == .badRequest, "\(path) \(text): \(error)")
+                }
+            }
+        }
+    }
 }
