@@ -74,11 +74,12 @@ extension TransitBackend {
         guard let encoded = ctx.fields.string("backup"), !encoded.isEmpty else { throw CofferError.badRequest("'backup' must be supplied") }
         guard let bytes = Base64.decode(encoded), let document = try? JSONParser.parse(bytes),
             let policy = document.objectValue?["policy"]?.objectValue, var key = try? TransitKey(stored: policy),
-            key.latestVersion > 0, key.versions[key.latestVersion] != nil
+            key.latestVersion > 0, key.versions[key.latestVersion] != nil, key.minDecryptionVersion <= key.latestVersion,
+            key.versions.values.allSatisfy({ $0.isValid(for: key.type, keySize: key.keySize) })
         else { throw CofferError.badRequest("invalid backup: not a transit key backup") }
-        if let name = ctx.fields.string("name"), !name.isEmpty {
-            guard !name.contains("/") else { throw CofferError.badRequest("invalid key name") }
-            key.name = name
+        if let name = ctx.fields.string("name"), !name.isEmpty { key.name = name }
+        guard !key.name.isEmpty, !key.name.contains("/"), key.name != "..", key.name != "." else {
+            throw CofferError.badRequest("invalid key name")
         }
         let force = ctx.fields.bool("force") ?? false
         try await TransitKeyStore.locked(ctx, key.name) {

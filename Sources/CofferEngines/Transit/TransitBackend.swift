@@ -29,6 +29,7 @@ public struct TransitBackend: Backend {
         "reference": FieldSpec(.string),
     ]
 
+    /// The routes, each handler run with this mount's key cache in reach.
     public var paths: [PathSpec] {
         let cache = self.cache
         return routes.map { spec in

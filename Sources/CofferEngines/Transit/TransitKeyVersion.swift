@@ -65,6 +65,18 @@ struct TransitKeyVersion: Sendable {
         convergentVersion = Int(clamping: stored["convergent_version"]?.intValue ?? 0)
     }
 
+    /// True when the material has the shape `type` needs: restored backups are outside input.
+    func isValid(for type: TransitKeyType, keySize: Int) -> Bool {
+        switch type {
+        case .aes128, .aes256, .chacha20: return material.count == type.symmetricKeyLength
+        case .hmac: return material.count == keySize && TransitKey.hmacKeySizes.contains(keySize)
+        case .ed25519: return material.count == Ed25519.privateKeyLength
+        default:
+            guard let pair = try? AsymmetricKey(privateKeyDER: material) else { return false }
+            return type.rsaBits.map { pair.bits == $0 } ?? true
+        }
+    }
+
     /// The RSA or ECDSA key pair.
     func asymmetric() throws -> AsymmetricKey {
         do {
