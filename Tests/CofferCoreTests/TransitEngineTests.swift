@@ -2,7 +2,9 @@
 import CofferCrypto
 @testable import CofferEngines
 import CofferSDK
+import CofferStorage
 import CofferTesting
+import Logging
 import Testing
 
 /// The Transit engine driven through the real core on in-memory storage.
@@ -361,5 +363,21 @@ struct TransitEngineTests {
                 }
             }
         }
+    }
+
+    @Test("auto-rotation holds across a restart: a new core on the same storage rotates the overdue key")
+    func autoRotationAcrossRestart() async throws {
+        let clock = ManualClock()
+        let first = try await Self.harness(clock: clock)
+        try await first.request(.update, "transit/keys/r", ["auto_rotate_period": "2h"])
+        await first.core.seal()
+        clock.advance(by: 3 * 3600)
+        // A fresh core stands for the restarted process: nothing carries over but storage.
+        let restarted = Core(physical: first.storage, options: CoreOptions(clock: clock.function), logger: Logger(label: "test"))
+        for key in first.keys { _ = try await restarted.unseal(key: Hex.encode(key), reset: false) }
+        let read = try await restarted.handle(
+            LogicalRequest(id: SecureRandom.uuid(), operation: .read, path: "transit/keys/r", clientToken: first.rootToken)
+        )
+        #expect(read.data?["latest_version"] == 2)
     }
 }
