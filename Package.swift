@@ -30,7 +30,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        .target(name: "CofferCrypto", dependencies: ["CSodium"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CofferCrypto", dependencies: ["CSodium", "COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "CofferSDK", swiftSettings: swiftSettings),
         .target(
             name: "CofferStorage",

@@ -397,6 +397,22 @@ def main():
         row("JWT login (RS256, batch tokens)", jwt, ratio=round(jwt["rps"] / ceiling["rps"], 2))
         kubernetes_login_row(addr, duration, ceiling, row)
 
+        api(addr, "POST", "sys/mounts/transit", {"type": "transit"})
+        plaintext = base64.b64encode(b"x" * 128).decode()
+        api(addr, "POST", "transit/keys/bench", {})
+        encrypt = wrk(addr, "transit/encrypt/bench", duration, method="POST", body={"plaintext": plaintext})
+        row("transit encrypt 128 B (aes256-gcm96)", encrypt, ratio=round(encrypt["rps"] / ceiling["rps"], 2))
+        ciphertext = api(addr, "POST", "transit/encrypt/bench", {"plaintext": plaintext})["data"]["ciphertext"]
+        decrypt = wrk(addr, "transit/decrypt/bench", duration, method="POST", body={"ciphertext": ciphertext})
+        row("transit decrypt 128 B (aes256-gcm96)", decrypt, ratio=round(decrypt["rps"] / ceiling["rps"], 2))
+        for key_type in ("ed25519", "rsa-2048"):
+            api(addr, "POST", "transit/keys/bench-" + key_type, {"type": key_type})
+            signed = wrk(addr, "transit/sign/bench-" + key_type, duration, method="POST", body={"input": plaintext})
+            row("transit sign 128 B (%s)" % key_type, signed, ratio=round(signed["rps"] / ceiling["rps"], 2))
+        items = [{"plaintext": plaintext} for _ in range(100)]
+        batched = wrk(addr, "transit/encrypt/bench", duration, method="POST", body={"batch_input": items})
+        row("transit encrypt, batch of 100 x 128 B", batched, items_per_s=round(batched["rps"] * 100))
+
         log = os.path.join(home, "audit.log")
         api(addr, "PUT", "sys/audit/file", {"type": "file", "options": {"file_path": log}})
         audited = wrk(addr, "secret/data/bench", duration)

@@ -11,6 +11,7 @@ public struct BackendRegistry: Sendable {
         "kv": { mount in KVBackend.make(mount: mount) },
         "cubbyhole": { _ in CubbyholeBackend() },
         "database": { _ in DatabaseBackend() },
+        "transit": { _ in TransitBackend() },
     ])
 
     /// The auth methods that ship with coffer (the token method is built into the core).

@@ -1,0 +1,55 @@
+import CofferSDK
+
+/// Loading, saving and locking Transit keys in the mount's storage.
+///
+/// Automatic rotation happens here, lazily: the SDK has no hook for periodic backend work yet,
+/// so every load for use checks `auto_rotate_period` against the latest version's creation time
+/// and rotates first when it is due. Because the check reads stored times, it holds across
+/// restarts; a key nobody uses rotates on its next use, which is the first moment it matters.
+enum TransitKeyStore {
+    static func load(_ ctx: HandlerContext, _ name: String) async throws -> TransitKey? {
+        guard let key = try await fetch(ctx, name) else { return nil }
+        guard key.rotationDue(now: ctx.now) else { return key }
+        return try await locked(ctx, name) {
+            // Someone may have rotated (or deleted) it while we waited for the lock.
+            guard var current = try await fetch(ctx, name) else { return nil }
+            if current.rotationDue(now: ctx.now) {
+                try current.rotate(now: ctx.now)
+                try await save(ctx, current)
+            }
+            return current
+        }
+    }
+
+    /// The key as stored, without the rotation check: for callers that already hold its lock.
+    static func fetch(_ ctx: HandlerContext, _ name: String) async throws -> TransitKey? {
+        guard let bytes = try await ctx.storage.get(TransitKey.storagePrefix + name) else { return nil }
+        if let cache = TransitKeyCache.current { return try cache.key(ctx.storage.prefix + name, stored: bytes) }
+        return try TransitKeyCache.parse(bytes)
+    }
+
+    static func save(_ ctx: HandlerContext, _ key: TransitKey) async throws {
+        try await ctx.storage.putJSON(key.storageKey, .object(key.stored()))
+    }
+
+    /// Runs a read-modify-write on one key while holding its lock.
+    static func locked<T: Sendable>(_ ctx: HandlerContext, _ name: String, _ body: () async throws -> T) async throws -> T {
+        try await KeyedLock.shared.withLock(ctx.storage.prefix + TransitKey.storagePrefix + name, body)
+    }
+
+    /// Loads, changes and saves a key under its lock; 400 `message` when it does not exist.
+    static func update(_ ctx: HandlerContext, _ name: String, missing message: String, _ change: (inout TransitKey) throws -> Void) async throws -> TransitKey {
+        try await locked(ctx, name) {
+            guard var key = try await fetch(ctx, name) else { throw CofferError.badRequest(message) }
+            try change(&key)
+            try await save(ctx, key)
+            return key
+        }
+    }
+
+    /// The key name from the path.
+    static func name(_ ctx: HandlerContext) throws -> String {
+        guard let name = ctx.fields.string("name"), !name.isEmpty else { throw CofferError.badRequest("missing key name") }
+        return name
+    }
+}
