@@ -325,6 +325,30 @@ struct TransitEngineTests {
         #expect(pub.data?["keys"]?.objectValue?["1"]?.stringValue?.hasSuffix("-----END PUBLIC KEY-----") == true)
     }
 
+    @Test("the core's scheduled pass rotates an overdue key that nobody uses, and only that one")
+    func scheduledRotation() async throws {
+        let storage = StorageView(InMemoryStorage(), prefix: "transit/")
+        var due = TransitKey(name: "due", type: .aes256)
+        due.autoRotatePeriod = 3600
+        try due.rotate(now: 0)
+        var fresh = TransitKey(name: "fresh", type: .aes256)
+        fresh.autoRotatePeriod = 3600
+        try fresh.rotate(now: 3000)
+        var manual = TransitKey(name: "manual", type: .aes256)
+        try manual.rotate(now: 0)
+        for key in [due, fresh, manual] { try await storage.putJSON(key.storageKey, .object(key.stored())) }
+        let backend = TransitBackend()
+        #expect(backend.periodicInterval == 60)
+        try await backend.periodic(PeriodicContext(storage: storage, mount: MountInfo(path: "transit/", type: "transit"), now: 3700))
+        func latest(_ name: String) async throws -> Int? {
+            guard let bytes = try await storage.get(TransitKey.storagePrefix + name) else { return nil }
+            return try TransitKeyCache.parse(bytes).latestVersion
+        }
+        #expect(try await latest("due") == 2)
+        #expect(try await latest("fresh") == 1)
+        #expect(try await latest("manual") == 1)
+    }
+
     @Test("the key cache serves a parsed key only while the stored document is unchanged")
     func cacheFollowsStorage() throws {
         let cache = TransitKeyCache()

@@ -30,6 +30,13 @@ public struct TransitBackend: Backend {
     ]
 
     /// The routes, each handler run with this mount's key cache in reach.
+    /// Auto-rotation periods are at least an hour: a check a minute is ample.
+    public var periodicInterval: Double? { 60 }
+
+    public func periodic(_ context: PeriodicContext) async throws {
+        try await TransitKeyStore.rotateDue(context)
+    }
+
     public var paths: [PathSpec] {
         let cache = self.cache
         return routes.map { spec in

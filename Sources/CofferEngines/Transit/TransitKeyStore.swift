@@ -2,10 +2,10 @@ import CofferSDK
 
 /// Loading, saving and locking Transit keys in the mount's storage.
 ///
-/// Automatic rotation happens here, lazily: the SDK has no hook for periodic backend work yet,
-/// so every load for use checks `auto_rotate_period` against the latest version's creation time
-/// and rotates first when it is due. Because the check reads stored times, it holds across
-/// restarts; a key nobody uses rotates on its next use, which is the first moment it matters.
+/// Automatic rotation runs on the core's schedule (`rotateDue`, once a minute); every load for
+/// use also checks `auto_rotate_period` against the latest version's creation time and rotates
+/// first when it is due, so no use in the minute between sees an overdue version. Because the
+/// check reads stored times, it holds across restarts.
 enum TransitKeyStore {
     static func load(_ ctx: HandlerContext, _ name: String) async throws -> TransitKey? {
         guard let key = try await fetch(ctx, name) else { return nil }
@@ -44,6 +44,19 @@ enum TransitKeyStore {
             try change(&key)
             try await save(ctx, key)
             return key
+        }
+    }
+
+    /// The scheduled pass: every key whose period has passed gets a new version, used or not.
+    static func rotateDue(_ context: PeriodicContext) async throws {
+        for name in try await context.storage.list(prefix: TransitKey.storagePrefix) where !name.hasSuffix("/") {
+            try await KeyedLock.shared.withLock(context.storage.prefix + TransitKey.storagePrefix + name) {
+                guard let bytes = try await context.storage.get(TransitKey.storagePrefix + name) else { return }
+                var key = try TransitKeyCache.parse(bytes)
+                guard key.rotationDue(now: context.now) else { return }
+                try key.rotate(now: context.now)
+                try await context.storage.putJSON(key.storageKey, .object(key.stored()))
+            }
         }
     }
 
