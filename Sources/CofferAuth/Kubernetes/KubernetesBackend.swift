@@ -20,25 +20,7 @@ public struct KubernetesBackend: Backend {
                 },
                 .create: Self.writeConfig, .update: Self.writeConfig,
             ]),
-            PathSpec("role/", help: "List roles", handlers: [
-                .list: { ctx in
-                    let names = try await ctx.storage.list(prefix: "role/")
-                    return names.isEmpty ? nil : LogicalResponse(data: ["keys": .strings(names)])
-                },
-            ]),
-            PathSpec("role/:name", fields: KubernetesRole.fields, existenceCheck: { ctx in
-                try await ctx.storage.get("role/" + (ctx.fields.string("name") ?? "").lowercased()) != nil
-            }, help: "Bind service accounts to token settings", handlers: [
-                .read: { ctx in
-                    guard let role = try await Self.role(ctx.fields.string("name") ?? "", ctx.storage) else { return nil }
-                    return LogicalResponse(data: role.json())
-                },
-                .create: Self.writeRole, .update: Self.writeRole,
-                .delete: { ctx in
-                    try await ctx.storage.delete("role/" + (ctx.fields.string("name") ?? "").lowercased())
-                    return nil
-                },
-            ]),
+        ] + NamedRoles.paths(fields: KubernetesRole.fields, help: "Bind service accounts to token settings", load: Self.role, json: { $0.json() }, write: Self.writeRole) + [
             PathSpec("login", fields: ["role": FieldSpec(.string), "jwt": FieldSpec(.string)], help: "Log in with a service-account JWT", handlers: [
                 .update: Self.login,
             ]),
