@@ -19,6 +19,12 @@ extension CofferResponder {
         case "sys/leader": return try await leaderEndpoint(request)
         case "sys/rekey/init": return try await rekeyInitEndpoint(request)
         case "sys/rekey/update": return try await rekeyUpdateEndpoint(request)
+        case "sys/rekey/verify": return try await rekeyVerifyEndpoint(request)
+        case "sys/rekey/backup":
+            // coffer never keeps PGP-encrypted backups of shares, so there are none to read.
+            try Self.allow(request, [.get, .delete])
+            if request.method == .delete { return ResponseRenderer.noContent() }
+            throw CofferError.badRequest("no backed-up keys found")
         case "sys/generate-root/attempt": return try await generateRootAttemptEndpoint(request)
         case "sys/generate-root/update": return try await generateRootUpdateEndpoint(request)
         default: return nil
@@ -107,14 +113,15 @@ extension CofferResponder {
             return ResponseRenderer.noContent()
         default:
             let body = try await Self.decodeBody(request)
-            for unsupported in ["pgp_keys", "backup", "require_verification"] {
+            for unsupported in ["pgp_keys", "backup"] {
                 if let value = body[unsupported], !value.isNull, value != false, value != .array([]) {
                     throw CofferError.badRequest("\(unsupported) is not supported by coffer")
                 }
             }
             let shares = try FieldData.coerce(body["secret_shares"] ?? .null, to: .int, field: "secret_shares", range: 0...255).intValue ?? 0
             let threshold = try FieldData.coerce(body["secret_threshold"] ?? .null, to: .int, field: "secret_threshold", range: 0...255).intValue ?? 0
-            return ResponseRenderer.json(.object(try await core.startRekey(shares: Int(shares), threshold: Int(threshold))))
+            let verify = try FieldData.coerce(body["require_verification"] ?? false, to: .bool, field: "require_verification").boolValue ?? false
+            return ResponseRenderer.json(.object(try await core.startRekey(shares: Int(shares), threshold: Int(threshold), verify: verify)))
         }
     }
 
@@ -122,6 +129,19 @@ extension CofferResponder {
         try Self.allow(request, [.put, .post])
         let body = try await Self.decodeBody(request)
         return ResponseRenderer.json(.object(try await core.submitRekeyShare(key: try Self.stringField(body, "key"), nonce: try Self.stringField(body, "nonce"))))
+    }
+
+    private func rekeyVerifyEndpoint(_ request: Request) async throws -> Response {
+        try Self.allow(request, [.get, .put, .post, .delete])
+        switch request.method {
+        case .get: return ResponseRenderer.json(.object(try await core.rekeyVerificationStatus()))
+        case .delete: return ResponseRenderer.json(.object(try await core.restartRekeyVerification()))
+        default:
+            let body = try await Self.decodeBody(request)
+            return ResponseRenderer.json(
+                .object(try await core.submitRekeyVerification(key: try Self.stringField(body, "key"), nonce: try Self.stringField(body, "nonce")))
+            )
+        }
     }
 
     private func generateRootAttemptEndpoint(_ request: Request) async throws -> Response {

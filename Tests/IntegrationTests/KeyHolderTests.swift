@@ -78,6 +78,34 @@ struct KeyHolderTests {
         try await server.stop()
     }
 
+    @Test("rekey with verification: the new shares take effect only once a threshold of them comes back")
+    func rekeyVerified() async throws {
+        let directory = try TemporaryDirectory.make("coffer-rekey-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (_, server, old, _) = try await Self.start(directory)
+        let http = VaultHTTP(address: server.address)
+        #expect(try await http.read("sys/rekey/backup").errors == ["no backed-up keys found"])
+        let started = try await http.request("PUT", "sys/rekey/init", body: ["secret_shares": 3, "secret_threshold": 3, "require_verification": true])
+        let nonce = try #require(started.json?.objectValue?["nonce"]?.stringValue)
+        #expect(started.json?.objectValue?["verification_required"] == true)
+        _ = try await http.request("PUT", "sys/rekey/update", body: ["key": .string(old[0]), "nonce": .string(nonce)])
+        let done = try #require(try await http.request("PUT", "sys/rekey/update", body: ["key": .string(old[1]), "nonce": .string(nonce)]).json?.objectValue)
+        #expect(done["complete"] == true && done["verification_required"] == true)
+        let fresh = (done["keys_base64"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(fresh.count == 3)
+        #expect(try await http.read("sys/seal-status").json?.objectValue?["t"] == 2, "not in effect before verification")
+        let status = try #require(try await http.read("sys/rekey/verify").json?.objectValue)
+        #expect(status["t"] == 3 && status["progress"] == 0)
+        let restarted = try #require(try await http.request("DELETE", "sys/rekey/verify").json?.objectValue?["nonce"]?.stringValue)
+        #expect(restarted != status["nonce"]?.stringValue)
+        #expect(try await http.request("PUT", "sys/rekey/verify", body: ["key": .string(fresh[0]), "nonce": "stale"]).status == 400)
+        var last: HTTPResult?
+        for key in fresh { last = try await http.request("PUT", "sys/rekey/verify", body: ["key": .string(key), "nonce": .string(restarted)]) }
+        #expect(last?.json?.objectValue?["complete"] == true)
+        #expect(try await http.read("sys/seal-status").json?.objectValue?["t"] == 3)
+        try await server.stop()
+    }
+
     @Test("generate-root: the key holders make a new root token, sent encoded under a one-time pad only the starter holds")
     func generateRoot() async throws {
         let directory = try TemporaryDirectory.make("coffer-genroot-")
@@ -91,7 +119,7 @@ struct KeyHolderTests {
         let initOut = try runCoffer(["operator", "generate-root", "-init", "-format=json"], environment: env)
         let status = try #require((try? JSONParser.parse(initOut.stdout))?.objectValue, "\(initOut.stderr)")
         let otp = try #require(status["otp"]?.stringValue)
-        #expect(otp.count == 36 && status["otp_length"] == 36)
+        #expect(otp.count == 28 && status["otp_length"] == 28)
         #expect(try await http.read("sys/generate-root/attempt").json?.objectValue?["otp"] == "", "the pad is shown only once")
         let progress = try runCoffer(["operator", "generate-root", keys[1]], environment: env)
         #expect(progress.stdout.contains("1/2"), "\(progress.stderr)")

@@ -11,16 +11,17 @@ extension Core {
         guard let config = try await seals.config() else { throw CofferError.badRequest("Vault is not initialized") }
         _ = try unsealed()
         guard let attempt = await seals.rekeyAttempt else {
-            return Self.rekeyJSON(nonce: "", started: false, shares: 0, threshold: 0, progress: 0, required: config.threshold)
+            return Self.rekeyJSON(nonce: "", started: false, shares: 0, threshold: 0, progress: 0, required: config.threshold, verify: false)
         }
         return Self.rekeyJSON(
             nonce: attempt.operation.nonce, started: true, shares: attempt.shares, threshold: attempt.threshold,
-            progress: attempt.operation.count, required: config.threshold
+            progress: attempt.operation.count, required: config.threshold, verify: attempt.verify
         )
     }
 
-    /// `PUT sys/rekey/init`: starts an attempt for a new split.
-    public func startRekey(shares: Int, threshold: Int) async throws -> JSONObject {
+    /// `PUT sys/rekey/init`: starts an attempt for a new split, to be verified with the new
+    /// shares before it takes effect when `verify` is set.
+    public func startRekey(shares: Int, threshold: Int, verify: Bool = false) async throws -> JSONObject {
         guard try await seals.config() != nil else { throw CofferError.badRequest("Vault is not initialized") }
         _ = try unsealed()
         guard await seals.rekeyAttempt == nil else { throw CofferError.badRequest("rekey already in progress") }
@@ -28,7 +29,7 @@ extension Core {
         guard (1...shares).contains(threshold), threshold > 1 || shares == 1 else {
             throw CofferError.badRequest("invalid seal configuration: secret_threshold must be between 2 and secret_shares (or 1 with a single share)")
         }
-        await seals.setRekey((KeyHolderOperation(nonce: SecureRandom.uuid()), shares, threshold))
+        await seals.setRekey((KeyHolderOperation(nonce: SecureRandom.uuid()), shares, threshold, verify))
         return try await rekeyStatus()
     }
 
@@ -51,13 +52,59 @@ extension Core {
         guard await seals.reconstructsRootKey(shares) else {
             throw CofferError.badRequest("the shares given do not reconstruct the root key; the rekey attempt was cancelled")
         }
-        let parts = try await seals.replaceRootKey(shares: attempt.shares, threshold: attempt.threshold)
-        logger.info("root key replaced by a rekey", metadata: ["shares": "\(attempt.shares)", "threshold": "\(attempt.threshold)"])
+        let (root, parts) = try await seals.newSplit(shares: attempt.shares, threshold: attempt.threshold)
+        var verificationNonce = ""
+        if attempt.verify {
+            verificationNonce = SecureRandom.uuid()
+            await seals.setVerification((KeyHolderOperation(nonce: verificationNonce), root, attempt.shares, attempt.threshold))
+        } else {
+            try await seals.install(root: root, shares: attempt.shares, threshold: attempt.threshold)
+            logger.info("root key replaced by a rekey", metadata: ["shares": "\(attempt.shares)", "threshold": "\(attempt.threshold)"])
+        }
         return [
             "nonce": .string(attempt.operation.nonce), "complete": true,
             "keys": .strings(parts.map { Hex.encode($0) }), "keys_base64": .strings(parts.map { Base64.encode($0) }),
-            "pgp_fingerprints": .null, "backup": false, "verification_required": false, "verification_nonce": "",
+            "pgp_fingerprints": .null, "backup": false, "verification_required": .bool(attempt.verify),
+            "verification_nonce": .string(verificationNonce),
         ]
+    }
+
+    /// `GET sys/rekey/verify`.
+    public func rekeyVerificationStatus() async throws -> JSONObject {
+        _ = try unsealed()
+        guard let pending = await seals.rekeyVerification else { throw CofferError.badRequest("no rekey verification in progress") }
+        return Self.verificationJSON(pending.operation, shares: pending.shares, threshold: pending.threshold)
+    }
+
+    /// `DELETE sys/rekey/verify`: starts the verification over, under a new nonce.
+    public func restartRekeyVerification() async throws -> JSONObject {
+        _ = try unsealed()
+        guard var pending = await seals.rekeyVerification else { throw CofferError.badRequest("no rekey verification in progress") }
+        pending.operation = KeyHolderOperation(nonce: SecureRandom.uuid())
+        await seals.setVerification(pending)
+        return Self.verificationJSON(pending.operation, shares: pending.shares, threshold: pending.threshold)
+    }
+
+    /// `PUT sys/rekey/verify`: one of the new shares; a threshold of them that reconstructs the
+    /// new root key puts it in use.
+    public func submitRekeyVerification(key: String?, nonce: String?) async throws -> JSONObject {
+        _ = try unsealed()
+        guard let key, !key.isEmpty, let share = Self.decodeShare(key) else {
+            throw CofferError.badRequest("'key' must be a valid hex or base64 string")
+        }
+        let (pending, shares) = try await seals.offerToVerification(share, nonce: nonce)
+        guard let shares else { return Self.verificationJSON(pending.operation, shares: pending.shares, threshold: pending.threshold) }
+        guard let candidate = try? Shamir.combine(shares), candidate.constantTimeEquals(pending.root) else {
+            await seals.setVerification((KeyHolderOperation(nonce: SecureRandom.uuid()), pending.root, pending.shares, pending.threshold))
+            throw CofferError.badRequest("the shares given do not reconstruct the new root key; verification starts over")
+        }
+        try await seals.install(root: pending.root, shares: pending.shares, threshold: pending.threshold)
+        logger.info("root key replaced by a verified rekey", metadata: ["shares": "\(pending.shares)", "threshold": "\(pending.threshold)"])
+        return ["nonce": .string(pending.operation.nonce), "complete": true]
+    }
+
+    static func verificationJSON(_ operation: KeyHolderOperation, shares: Int, threshold: Int) -> JSONObject {
+        ["nonce": .string(operation.nonce), "started": true, "t": .int(Int64(threshold)), "n": .int(Int64(shares)), "progress": .int(Int64(operation.count))]
     }
 
     /// Adds a share to a key-holder operation, as a 400 naming what was wrong.
@@ -73,22 +120,31 @@ extension Core {
         }
     }
 
-    static func rekeyJSON(nonce: String, started: Bool, shares: Int, threshold: Int, progress: Int, required: Int) -> JSONObject {
+    static func rekeyJSON(nonce: String, started: Bool, shares: Int, threshold: Int, progress: Int, required: Int, verify: Bool) -> JSONObject {
         [
             "nonce": .string(nonce), "started": .bool(started), "t": .int(Int64(threshold)), "n": .int(Int64(shares)),
             "progress": .int(Int64(progress)), "required": .int(Int64(required)), "pgp_fingerprints": .null, "backup": false,
-            "verification_required": false,
+            "verification_required": .bool(verify),
         ]
     }
 }
 
 extension SealManager {
-    func setRekey(_ attempt: (operation: KeyHolderOperation, shares: Int, threshold: Int)?) { rekeyAttempt = attempt }
+    func setRekey(_ attempt: (operation: KeyHolderOperation, shares: Int, threshold: Int, verify: Bool)?) { rekeyAttempt = attempt }
+    func setVerification(_ pending: (operation: KeyHolderOperation, root: SecureBytes, shares: Int, threshold: Int)?) { rekeyVerification = pending }
+
+    /// Adds one of the new shares to the verification under way, with the new threshold.
+    func offerToVerification(_ share: [UInt8], nonce: String?) throws -> ((operation: KeyHolderOperation, root: SecureBytes, shares: Int, threshold: Int), [[UInt8]]?) {
+        guard var pending = rekeyVerification else { throw CofferError.badRequest("no rekey verification in progress") }
+        let shares = try Core.offer(share, nonce: nonce, to: &pending.operation, threshold: pending.threshold)
+        rekeyVerification = shares == nil ? pending : nil
+        return (pending, shares)
+    }
     func setRootAttempt(_ attempt: (operation: KeyHolderOperation, otp: String)?) { rootAttempt = attempt }
 
     /// Adds a share to the rekey under way, inside the actor so concurrent shares all count;
     /// once the threshold is in, the attempt ends and its shares are returned.
-    func offerToRekey(_ share: [UInt8], nonce: String?, threshold: Int) throws -> ((operation: KeyHolderOperation, shares: Int, threshold: Int), [[UInt8]]?) {
+    func offerToRekey(_ share: [UInt8], nonce: String?, threshold: Int) throws -> ((operation: KeyHolderOperation, shares: Int, threshold: Int, verify: Bool), [[UInt8]]?) {
         guard var attempt = rekeyAttempt else { throw CofferError.badRequest("no rekey in progress") }
         let shares = try Core.offer(share, nonce: nonce, to: &attempt.operation, threshold: threshold)
         rekeyAttempt = shares == nil ? attempt : nil

@@ -10,9 +10,12 @@ actor SealManager {
     private var progress = UnsealProgress()
     private var rootKey: SecureBytes?
     /// A rekey under way: its shares so far, and the split it will make.
-    var rekeyAttempt: (operation: KeyHolderOperation, shares: Int, threshold: Int)?
+    var rekeyAttempt: (operation: KeyHolderOperation, shares: Int, threshold: Int, verify: Bool)?
     /// A root token generation under way, and the one-time pad its token will be sent under.
     var rootAttempt: (operation: KeyHolderOperation, otp: String)?
+    /// New shares handed out by a rekey that asked for verification: they take effect only
+    /// once a threshold of them comes back.
+    var rekeyVerification: (operation: KeyHolderOperation, root: SecureBytes, shares: Int, threshold: Int)?
 
     init(physical: any PhysicalStorage, barrier: Barrier) {
         self.physical = physical
@@ -84,6 +87,7 @@ actor SealManager {
         progress.reset()
         rekeyAttempt = nil
         rootAttempt = nil
+        rekeyVerification = nil
     }
 
     /// True when `shares` reconstruct the root key this server is unsealed with.
@@ -92,22 +96,24 @@ actor SealManager {
         return candidate.constantTimeEquals(rootKey)
     }
 
-    /// Replaces the root key by a fresh one split `shares`/`threshold`; the keyring is re-sealed
-    /// and the share configuration stored in one commit. Returns the new shares.
-    func replaceRootKey(shares: Int, threshold: Int) async throws -> [[UInt8]] {
-        guard rootKey != nil else { throw CofferError.sealed }
+    /// A fresh root key and its split, not yet in use.
+    func newSplit(shares: Int, threshold: Int) throws -> (root: SecureBytes, parts: [[UInt8]]) {
         let fresh = SecureBytes(randomCount: AEAD.keyLength)
-        let parts: [[UInt8]]
         do {
-            parts = try Shamir.split(fresh, parts: shares, threshold: threshold)
+            return (fresh, try Shamir.split(fresh, parts: shares, threshold: threshold))
         } catch {
             switch error {
             case .invalidParameters(let message), .invalidShares(let message): throw CofferError.badRequest(message)
             }
         }
-        try await barrier.rekey(newRootKey: fresh, alongside: [.put(SealConfig.path, SealConfig(shares: shares, threshold: threshold).encoded())])
-        rootKey = fresh
-        return parts
+    }
+
+    /// Makes `root` the root key: the keyring is re-sealed under it and the share configuration
+    /// stored in one commit.
+    func install(root: SecureBytes, shares: Int, threshold: Int) async throws {
+        guard rootKey != nil else { throw CofferError.sealed }
+        try await barrier.rekey(newRootKey: root, alongside: [.put(SealConfig.path, SealConfig(shares: shares, threshold: threshold).encoded())])
+        rootKey = root
     }
 
     func rotate() async throws -> (term: UInt32, installTime: UInt64) {
