@@ -143,9 +143,23 @@ enum Printer {
             }
         }
         if let data = object["data"]?.objectValue {
-            for key in data.keys.sorted() { rows.append((key, plain(data[key]!))) }
+            for key in data.keys.sorted() { rows.append((key, cell(key, data[key]!))) }
         }
         return rows
+    }
+
+    /// A data value as Vault's table prints it: TTL-like fields as Go durations (`768h`,
+    /// `14m59s`), empty strings as `n/a`.
+    static func cell(_ key: String, _ value: JSONValue) -> String {
+        if looksLikeDuration(key), let seconds = value.intValue { return durationText(seconds) }
+        if value == .string("") { return "n/a" }
+        return plain(value)
+    }
+
+    /// Vault's rule for which fields are durations.
+    static func looksLikeDuration(_ key: String) -> Bool {
+        key == "period" || key.hasSuffix("_period") || key.hasSuffix("ttl") || key.hasSuffix("_duration")
+            || key.hasSuffix("lease_max") || key.hasSuffix("ttl_max")
     }
 
     /// Go's duration text, as Vault prints TTLs (`768h`, `5m`, `1h2m3s`).

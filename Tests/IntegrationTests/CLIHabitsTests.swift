@@ -60,6 +60,29 @@ struct CLIHabitsTests {
         try await server.stop()
     }
 
+    @Test("v1-style paths on a v2 mount get Vault's hint; table output prints durations and n/a as Vault's does")
+    func hintsAndTables() async throws {
+        let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
+        let home = try TemporaryDirectory.make("coffer-cli-home-")
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let env = ["VAULT_ADDR": server.address, "HOME": home, "VAULT_TOKEN": "root"]
+        for (command, verb) in [("coffer read secret/foo", "get"), ("coffer write secret/foo a=b", "put"), ("coffer list secret/", "list"), ("coffer delete secret/foo", "delete")] {
+            let result = try runShell(command, environment: env)
+            #expect(result.status == 2, "\(command)")
+            #expect(result.stderr.contains("Invalid path for a versioned K/V secrets engine."), "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("use 'vault kv \(verb)' for this operation"), "\(command): \(result.stderr)")
+        }
+        #expect(try runShell("coffer kv put secret/foo a=b", environment: env).status == 0, "the kv form still works")
+
+        let tune = try runShell("coffer read sys/mounts/secret/tune", environment: env).stdout
+        #expect(tune.contains("default_lease_ttl    768h"), "\(tune)")
+        let lookup = try runShell("coffer token lookup $(coffer token create -ttl=15m -field=token)", environment: env).stdout
+        #expect(lookup.contains("creation_ttl        15m"), "\(lookup)")
+        #expect(lookup.range(of: #"ttl\s+1[45]m"#, options: .regularExpression) != nil, "\(lookup)")
+        #expect(lookup.contains("entity_id           n/a"), "\(lookup)")
+        try await server.stop()
+    }
+
     @Test("a dev server that cannot bind leaves the running one's token in ~/.vault-token")
     func devTokenFile() async throws {
         let home = try TemporaryDirectory.make("coffer-cli-home-")

@@ -54,7 +54,22 @@ struct KVv2Backend: Backend {
             ], help: "The shape of a secret without its values", handlers: [
                 .read: Self.readSubkeys,
             ]),
+            // Any other path: the Vault v1 form (`secret/foo`) used on a v2 mount. Vault answers
+            // with a hint naming the kv subcommand to use instead of a bare "unsupported path".
+            PathSpec("*path", acceptsAnyField: true, help: "Not a KV v2 path", handlers: [
+                .read: { _ in throw Self.invalidPath("get") }, .list: { _ in throw Self.invalidPath("list") },
+                .create: { _ in throw Self.invalidPath("put") }, .update: { _ in throw Self.invalidPath("put") },
+                .patch: { _ in throw Self.invalidPath("patch") }, .delete: { _ in throw Self.invalidPath("delete") },
+            ]),
         ]
+    }
+
+    /// Vault's answer to a request outside the data/metadata/… layout of a version 2 mount.
+    static func invalidPath(_ command: String) -> CofferError {
+        CofferError(
+            .notFound,
+            "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv \(command)' for this operation."
+        )
     }
 
     /// The version a read asks for, or 0 for the latest; 400 for anything but a whole number.
