@@ -96,4 +96,23 @@ struct ExampleConfigTests {
         #expect(config.storage == .sqlite(path: "coffer.db"))
         #expect(!config.listeners.isEmpty)
     }
+
+    @Test("listener timeouts: Vault's defaults, durations in the stanza, and out-of-range values refused")
+    func listenerTimeouts() throws {
+        let plain = try ServerConfig.parse(#"storage "inmem" {} listener "tcp" { tls_disable = true }"#, file: "a.hcl", json: false)
+        #expect(plain.listeners[0].readHeaderTimeout == 10 && plain.listeners[0].readTimeout == 30 && plain.listeners[0].idleTimeout == 300)
+        let tuned = try ServerConfig.parse(#"""
+            storage "inmem" {}
+            listener "tcp" {
+              tls_disable = true
+              http_read_header_timeout = "2s"
+              http_read_timeout = 45
+              http_idle_timeout = "0"
+            }
+            """#, file: "b.hcl", json: false)
+        #expect(tuned.listeners[0].readHeaderTimeout == 2 && tuned.listeners[0].readTimeout == 45 && tuned.listeners[0].idleTimeout == 0)
+        #expect(throws: ConfigError.self) {
+            try ServerConfig.parse(#"storage "inmem" {} listener "tcp" { tls_disable = true http_read_timeout = "99999999999h" }"#, file: "c.hcl", json: false)
+        }
+    }
 }
