@@ -55,8 +55,13 @@ final class ListMethodRewriter: ChannelInboundHandler, RemovableChannelHandler {
         let result = framing.feed(Array(buffer.readableBytesView))
         if result.finishedRequest { cancelTimers() }
         switch framing.phase {
-        case .idle, .lost:
+        case .idle:
             cancelTimers()
+        case .lost:
+            // The parser judges what framing could not follow; the request deadline still
+            // stands, so a trickle of bytes cannot hold the connection open.
+            headerTimer?.cancel()
+            headerTimer = nil
         case .head:
             if headerTimer == nil && requestTimer == nil { startRequestTimers(context) }
         case .body:

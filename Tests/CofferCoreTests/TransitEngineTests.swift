@@ -337,9 +337,13 @@ struct TransitEngineTests {
         var manual = TransitKey(name: "manual", type: .aes256)
         try manual.rotate(now: 0)
         for key in [due, fresh, manual] { try await storage.putJSON(key.storageKey, .object(key.stored())) }
+        // A corrupt document among them fails the pass but holds back no other key.
+        try await storage.put(TransitKey.storagePrefix + "broken", Array("{}".utf8))
         let backend = TransitBackend()
         #expect(backend.periodicInterval == 60)
-        try await backend.periodic(PeriodicContext(storage: storage, mount: MountInfo(path: "transit/", type: "transit"), now: 3700))
+        await #expect(throws: CofferError.self) {
+            try await backend.periodic(PeriodicContext(storage: storage, mount: MountInfo(path: "transit/", type: "transit"), now: 3700))
+        }
         func latest(_ name: String) async throws -> Int? {
             guard let bytes = try await storage.get(TransitKey.storagePrefix + name) else { return nil }
             return try TransitKeyCache.parse(bytes).latestVersion
@@ -347,6 +351,25 @@ struct TransitEngineTests {
         #expect(try await latest("due") == 2)
         #expect(try await latest("fresh") == 1)
         #expect(try await latest("manual") == 1)
+    }
+
+    @Test("a backup or stored key with version numbers beyond the bound is refused, not a trap later")
+    func versionBounds() async throws {
+        let h = try await Self.harness()
+        var key = TransitKey(name: "b", type: .aes256)
+        key.exportable = true
+        key.allowPlaintextBackup = true
+        try key.rotate(now: 1)
+        var stored = key.stored()
+        let version = stored["versions"]?.objectValue?["1"] ?? .null
+        stored["versions"] = ["9223372036854775807": version]
+        stored["latest_version"] = .int(.max)
+        stored["auto_rotate_period"] = 1
+        let document: JSONObject = ["policy": .object(stored), "backup_info": ["version": .int(.max)]]
+        await #expect(throws: CofferError.self) {
+            try await h.request(.update, "transit/restore/b", ["backup": .string(Base64.encode(JSONWriter.encode(.object(document))))])
+        }
+        #expect(throws: CofferError.self) { try TransitKey(stored: stored) }
     }
 
     @Test("the key cache serves a parsed key only while the stored document is unchanged")

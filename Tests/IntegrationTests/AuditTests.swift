@@ -76,9 +76,14 @@ struct AuditTests {
             #expect(result.status == 2, "\(name) log passed verification")
             #expect(result.stderr.contains(expected), "\(name): \(result.stderr)")
         }
-        // The endpoint reads only the device's own file and its rotated copies.
+        // The endpoint reads only the device's own file and its rotated copies, never a link.
         let elsewhere = try await root.write("sys/audit-verify/file", ["files": ["/etc/passwd"]])
         #expect(elsewhere.status == 400)
+        try "x".write(toFile: log + "x", atomically: true, encoding: .utf8)
+        #expect(try await root.write("sys/audit-verify/file", ["files": .strings([log + "x"])]).status == 400, "audit.logx is not a rotated copy")
+        try FileManager.default.createSymbolicLink(atPath: log + ".link", withDestinationPath: "/etc/passwd")
+        #expect(try await root.write("sys/audit-verify/file", ["files": .strings([log + ".link"])]).status == 400)
+        #expect(try await root.write("sys/audit-verify/file", ["start": .string("999999:" + AuditHeads.any)]).status == 400, "a start past the head")
         #expect(try await VaultHTTP(address: server.address, token: "hvs.nobody").write("sys/audit-verify/file", [:]).status == 403)
         try await server.stop()
     }
@@ -186,4 +191,10 @@ struct AuditTests {
         #expect(try await root.write("secret/data/y", ["data": ["a": "b"]]).status == 500)
         try await server.stop()
     }
+}
+
+/// Test values for chain heads.
+enum AuditHeads {
+    /// A well-formed tag that matches nothing.
+    static let any = "hmac-sha256:" + String(repeating: "ab", count: 32)
 }

@@ -124,6 +124,24 @@ struct HostileInputTests {
         #expect(unwrapped.status == 200)
         #expect(unwrapped.data?["secret"] == "s3")
         #expect(try await root.write("sys/wrapping/unwrap", ["token": .string(third)]).status == 400)
+
+        // Racing unwraps (and reads of the cubbyhole): exactly one gets the response.
+        for _ in 0..<3 {
+            let raced = try await wrap()
+            let holder = VaultHTTP(address: server.address, token: raced)
+            let results = await withTaskGroup(of: Int.self) { group in
+                for n in 0..<10 {
+                    group.addTask {
+                        let answer = n % 2 == 0
+                            ? try? await root.write("sys/wrapping/unwrap", ["token": .string(raced)])
+                            : try? await holder.read("cubbyhole/response")
+                        return answer?.status ?? 0
+                    }
+                }
+                return await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 == 200 }.count == 1, "\(results)")
+        }
         try await server.stop()
     }
 

@@ -138,6 +138,9 @@ final class AuditBroker: Sendable {
         return device.hasher.hash(input)
     }
 
+    /// The most one verification reads, so a request cannot exhaust the server's memory.
+    static let maxVerifiedBytes = 512 << 20
+
     /// Verifies a device's file (and, oldest first, rotated copies of it) against its key and
     /// live head. Only files beside the device's own whose names start with its name may be
     /// read, so the endpoint cannot be turned into a reader of arbitrary server files.
@@ -147,20 +150,37 @@ final class AuditBroker: Sendable {
         }
         let own = device.config.filePath
         guard own.hasPrefix("/") else { throw CofferError.badRequest("audit device \"\(path)\" writes to \(own), not to a file that can be verified") }
-        let ownURL = URL(fileURLWithPath: own)
-        let directory = ownURL.deletingLastPathComponent().standardizedFileURL.path
+        // The head is read before the files: whatever the device writes meanwhile is checked too.
+        let deviceHead = device.head
+        guard start.sequence <= deviceHead.sequence else {
+            throw CofferError.badRequest("start is past the device's head (sequence \(deviceHead.sequence))")
+        }
+        let ownURL = URL(fileURLWithPath: own).standardizedFileURL
         let names = files.isEmpty ? [own] : files
         var contents = [(name: String, bytes: [UInt8])]()
+        var total = 0
         for name in names {
             let url = URL(fileURLWithPath: name).standardizedFileURL
-            guard url.deletingLastPathComponent().path == directory, url.lastPathComponent.hasPrefix(ownURL.lastPathComponent) else {
-                throw CofferError.badRequest("\(name) is not this device's file or a rotated copy of it (\(own)*)")
+            // The file itself or a rotated copy beside it (audit.log.1, audit.log-20261130):
+            // never another file, whatever its name begins with.
+            let base = ownURL.lastPathComponent, candidate = url.lastPathComponent
+            guard url.deletingLastPathComponent().path == ownURL.deletingLastPathComponent().path,
+                candidate == base || candidate.hasPrefix(base + ".") || candidate.hasPrefix(base + "-")
+            else {
+                throw CofferError.badRequest("\(name) is not this device's file or a rotated copy of it (\(own), \(own).N, \(own)-SUFFIX)")
+            }
+            // attributesOfItem does not follow a symbolic link: a link is refused, not read.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+            guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular else {
+                throw CofferError.badRequest("\(name) is not a regular file")
+            }
+            total += (attributes[.size] as? NSNumber)?.intValue ?? 0
+            guard total <= Self.maxVerifiedBytes else {
+                throw CofferError.badRequest("the files to verify are larger than \(Self.maxVerifiedBytes / (1 << 20)) MiB in all; verify fewer at a time with start")
             }
             guard let data = FileManager.default.contents(atPath: url.path) else { throw CofferError.badRequest("cannot read \(name)") }
             contents.append((name, Array(data)))
         }
-        // The head is read before the files: whatever the device writes meanwhile is checked too.
-        let deviceHead = device.head
         let report = AuditChain.verify(files: contents, prefixLength: device.config.prefix.utf8.count, key: device.chainKey, start: start, deviceHead: deviceHead)
         return .init(report: report, deviceHead: deviceHead)
     }

@@ -111,13 +111,41 @@ actor SealManager {
     /// Makes `root` the root key: the keyring is re-sealed under it and the share configuration
     /// stored in one commit.
     func install(root: SecureBytes, shares: Int, threshold: Int) async throws {
-        guard rootKey != nil else { throw CofferError.sealed }
+        await acquireKeyring()
+        defer { releaseKeyring() }
+        guard rootKey != nil, !barrier.isSealed else { throw CofferError.sealed }
         try await barrier.rekey(newRootKey: root, alongside: [.put(SealConfig.path, SealConfig(shares: shares, threshold: threshold).encoded())])
-        rootKey = root
+        // A seal that came in during the write keeps the server sealed and keyless.
+        if !barrier.isSealed { rootKey = root }
+    }
+
+    /// Held across every change to the persisted keyring (rotate, rekey): the actor alone
+    /// would let one interleave with the other at their storage writes. Handed from one
+    /// holder to the next waiter, so no newcomer can slip in between.
+    private var keyringBusy = false
+    private var keyringWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func acquireKeyring() async {
+        if keyringBusy {
+            await withCheckedContinuation { keyringWaiters.append($0) }
+        } else {
+            keyringBusy = true
+        }
+    }
+
+    private func releaseKeyring() {
+        if keyringWaiters.isEmpty {
+            keyringBusy = false
+        } else {
+            keyringWaiters.removeFirst().resume()
+        }
     }
 
     func rotate() async throws -> (term: UInt32, installTime: UInt64) {
-        guard let rootKey else { throw CofferError.sealed }
+        await acquireKeyring()
+        defer { releaseKeyring() }
+        // Read under the lock: a rekey that finished while this waited changed it.
+        guard let rootKey, !barrier.isSealed else { throw CofferError.sealed }
         return try await barrier.rotate(rootKey: rootKey)
     }
 }

@@ -193,7 +193,9 @@ final class TokenStore: Sendable {
             guard let json = try await storage.getJSON("id/" + record.idHash), var current = TokenRecord(json: json) else {
                 throw CofferError.permissionDenied
             }
-            guard current.numUses > 0 else { return false }
+            // Spent by a request that got here first (they race between lookup and here):
+            // this one may not run, or a token with N uses would serve N+1 requests.
+            guard current.numUses > 0 else { throw CofferError.permissionDenied }
             current.numUses -= 1
             if current.numUses == 0 {
                 // Keep the record for the request in flight; it is revoked right after.

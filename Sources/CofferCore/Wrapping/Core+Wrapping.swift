@@ -73,9 +73,21 @@ extension Core {
         return (record, document)
     }
 
+    /// Spends the wrapping token's one use under its lock, so that of two requests racing
+    /// to unwrap (or rewrap) it exactly one gets the response.
+    private func spendWrapping(_ record: TokenRecord, state: Active) async throws {
+        guard record.numUses > 0 else { return }  // made before wrapping tokens had one use
+        do {
+            _ = try await state.tokens.use(record)
+        } catch let error as CofferError where error.code == .permissionDenied {
+            throw CofferError.badRequest("wrapping token is not valid or does not exist")
+        }
+    }
+
     /// `sys/wrapping/unwrap`: returns the wrapped response once, then the token is gone.
     func unwrap(token: String?, state: Active) async throws -> LogicalResponse {
         let (record, document) = try await openWrapping(token, state: state)
+        try await spendWrapping(record, state: state)
         try await state.tokens.revokeTree(record.idHash)
         let payload = document["response"]?.objectValue ?? [:]
         var response = LogicalResponse(
@@ -101,6 +113,7 @@ extension Core {
     /// `sys/wrapping/rewrap`: the same response under a fresh token; the old one dies.
     func rewrap(token: String?, state: Active) async throws -> LogicalResponse {
         let (record, document) = try await openWrapping(token, state: state)
+        try await spendWrapping(record, state: state)
         try await state.tokens.revokeTree(record.idHash)
         return try await issueWrappingToken(
             document["response"]?.objectValue ?? [:], path: document["creation_path"]?.stringValue ?? "",

@@ -94,7 +94,10 @@ extension DatabaseBackend {
     static let deleteStaticRole: Handler = { ctx in
         let name = ctx.fields.string("name") ?? ""
         guard !name.isEmpty, !name.contains("/") else { return nil }
-        try await ctx.storage.delete("static-role/" + name)
+        // Under the role's lock, so a rotation under way cannot write the role back.
+        try await KeyedLock.shared.withLock(staticLockKey(ctx, name)) {
+            try await ctx.storage.delete("static-role/" + name)
+        }
         return nil
     }
 

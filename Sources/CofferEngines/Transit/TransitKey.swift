@@ -28,8 +28,13 @@ struct TransitKey: Sendable {
         self.type = type
     }
 
+    /// The highest version number a key may reach: stored documents and restored backups are
+    /// held to it, so `latestVersion + 1` and every version lookup stay far from overflow.
+    static let maxVersion = Int(Int32.max)
+
     /// Adds a new latest version.
     mutating func rotate(now: Double) throws {
+        guard latestVersion < Self.maxVersion else { throw CofferError.badRequest("the key has reached its last version") }
         let next = latestVersion + 1
         versions[next] = try TransitKeyVersion.generate(type, keySize: keySize, convergent: convergent, now: now)
         latestVersion = next
@@ -82,7 +87,8 @@ struct TransitKey: Sendable {
             let encodedVersions = stored["versions"]?.objectValue
         else { throw CofferError(.internalError, "stored key is corrupt") }
         self.init(name: name, type: type)
-        func int(_ field: String) -> Int { Int(clamping: stored[field]?.intValue ?? 0) }
+        // Version numbers and sizes come from storage or a client's backup: held to a range.
+        func int(_ field: String) -> Int { min(max(Int(clamping: stored[field]?.intValue ?? 0), 0), Self.maxVersion) }
         derived = stored["derived"]?.boolValue ?? false
         convergent = stored["convergent_encryption"]?.boolValue ?? false
         exportable = stored["exportable"]?.boolValue ?? false
@@ -92,10 +98,12 @@ struct TransitKey: Sendable {
         minEncryptionVersion = int("min_encryption_version")
         minAvailableVersion = int("min_available_version")
         latestVersion = int("latest_version")
-        autoRotatePeriod = stored["auto_rotate_period"]?.intValue ?? 0
+        autoRotatePeriod = stored["auto_rotate_period"]?.storedSeconds("transit auto_rotate_period") ?? 0
         keySize = int("key_size")
         for (number, value) in encodedVersions {
-            guard let n = Int(number), let object = value.objectValue else { throw CofferError(.internalError, "stored key is corrupt") }
+            guard let n = Int(number), (1...Self.maxVersion).contains(n), let object = value.objectValue else {
+                throw CofferError(.internalError, "stored key is corrupt")
+            }
             versions[n] = try TransitKeyVersion(stored: object)
         }
     }

@@ -49,14 +49,23 @@ enum TransitKeyStore {
 
     /// The scheduled pass: every key whose period has passed gets a new version, used or not.
     static func rotateDue(_ context: PeriodicContext) async throws {
+        var failures = [String]()
         for name in try await context.storage.list(prefix: TransitKey.storagePrefix) where !name.hasSuffix("/") {
-            try await KeyedLock.shared.withLock(context.storage.prefix + TransitKey.storagePrefix + name) {
-                guard let bytes = try await context.storage.get(TransitKey.storagePrefix + name) else { return }
-                var key = try TransitKeyCache.parse(bytes)
-                guard key.rotationDue(now: context.now) else { return }
-                try key.rotate(now: context.now)
-                try await context.storage.putJSON(key.storageKey, .object(key.stored()))
+            do {
+                try await KeyedLock.shared.withLock(context.storage.prefix + TransitKey.storagePrefix + name) {
+                    guard let bytes = try await context.storage.get(TransitKey.storagePrefix + name) else { return }
+                    var key = try TransitKeyCache.parse(bytes)
+                    guard key.rotationDue(now: context.now) else { return }
+                    try key.rotate(now: context.now)
+                    try await context.storage.putJSON(key.storageKey, .object(key.stored()))
+                }
+            } catch {
+                // One key that cannot rotate must not hold back the others.
+                failures.append(name)
             }
+        }
+        if !failures.isEmpty {
+            throw CofferError(.internalError, "transit keys could not be auto-rotated: \(failures.joined(separator: ", "))")
         }
     }
 
