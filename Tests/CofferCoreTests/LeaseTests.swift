@@ -86,7 +86,7 @@ struct LeaseTests {
         #expect(await s.harness.failure(.update, "sys/leases/lookup", ["lease_id": .string(leaseID)])?.code == .badRequest)
     }
 
-    @Test("a failing revocation retries with backoff, then is marked irrevocable and visible")
+    @Test("a failing revocation retries with backoff, is marked irrevocable and visible, and is still tried until it succeeds")
     func retries() async throws {
         let s = try await Self.setup()
         s.failures.remaining.withLock { $0 = 2 }
@@ -112,6 +112,13 @@ struct LeaseTests {
         #expect(lookup.data?["revocation_error"]?.stringValue?.contains("database unreachable") == true)
         let counts = try await s.harness.request(.read, "sys/leases/count", ["type": "irrevocable"])
         #expect(counts.data?["lease_count"] == 1)
+        // Still tried every five minutes: once the database is back, the user is dropped.
+        s.failures.remaining.withLock { $0 = 0 }
+        s.clock.advance(by: 301)
+        #expect(try await s.leases.tick() == 1)
+        #expect(s.failures.revoked.withLock { $0 } == ["user-a", "user-b"])
+        #expect(try await s.harness.request(.read, "sys/leases/count", ["type": "irrevocable"]).data?["lease_count"] == 0)
+        #expect(try await s.harness.request(.read, "sys/leases/count").data?["lease_count"] == 0)
         _ = leaseID
     }
 

@@ -185,14 +185,16 @@ actor ExpirationManager {
     }
 
     /// Revokes one due lease and returns the writes that forget it; on failure, reschedules it
-    /// with backoff or gives it up, and returns nil.
+    /// with backoff and returns nil. After `maxAttempts` the lease is marked irrevocable, as
+    /// Vault marks it, for operators to see in `sys/leases`; unlike Vault, coffer still tries
+    /// again every `maxDelay`, so a database user outlives an outage only until the outage ends.
     private func expire(indexKey: String, record loaded: LeaseRecord, now: Double) async -> [StorageWrite]? {
         var record = loaded
         let id = record.id
         do {
             do {
                 try await revokers.one(record)
-                return [.delete(indexKey), .delete("id/" + id)] + tokenIndexDeletes(record)
+                return [.delete(indexKey), .delete("id/" + id), .delete(Self.irrevocableKey(id))] + tokenIndexDeletes(record)
             } catch {
                 record.attempts += 1
                 record.lastError = (error as? CofferError)?.description ?? "\(type(of: error))"
@@ -205,9 +207,19 @@ actor ExpirationManager {
                     ])
                     logger.warning("lease revocation failed; will retry", metadata: ["lease_id": "\(id)", "attempt": "\(record.attempts)", "retry_in_seconds": "\(delay)"])
                 case .giveUp:
+                    let first = !record.irrevocable
                     record.irrevocable = true
-                    try await storage.write([.delete(indexKey), .put("id/" + id, JSONWriter.encode(record.json()))])
-                    logger.error("lease is irrevocable after repeated failures", metadata: ["lease_id": "\(id)", "attempts": "\(record.attempts)", "error": "\(record.lastError ?? "")"])
+                    record.expireTime = now + retry.maxDelay
+                    try await storage.write([
+                        .delete(indexKey), .put("id/" + id, JSONWriter.encode(record.json())),
+                        .put(LeaseRecord.indexKey(record.expireTime, id), []), .put(Self.irrevocableKey(id), []),
+                    ])
+                    if first {
+                        logger.error(
+                            "lease is irrevocable after repeated failures; revocation is still tried every \(Int(retry.maxDelay)) s",
+                            metadata: ["lease_id": "\(id)", "attempts": "\(record.attempts)", "error": "\(record.lastError ?? "")"]
+                        )
+                    }
                 }
                 return nil
             }
@@ -294,10 +306,13 @@ actor ExpirationManager {
     }
 
     private nonisolated func forgetWrites(_ record: LeaseRecord) -> [StorageWrite] {
-        var writes: [StorageWrite] = [.delete("id/" + record.id)] + tokenIndexDeletes(record)
-        if !record.irrevocable { writes.append(.delete(LeaseRecord.indexKey(record.expireTime, record.id))) }
-        return writes
+        var writes: [StorageWrite] = [.delete("id/" + record.id), .delete(LeaseRecord.indexKey(record.expireTime, record.id))]
+        if record.irrevocable { writes.append(.delete(Self.irrevocableKey(record.id))) }
+        return writes + tokenIndexDeletes(record)
     }
+
+    /// Marks an irrevocable lease, so counting them reads keys alone.
+    nonisolated static func irrevocableKey(_ id: String) -> String { "irrevocable/" + id }
 
     /// Marks a lease due now, so the loop revokes it (with retries) shortly.
     func expireSoon(_ id: String) async throws {
@@ -322,13 +337,12 @@ actor ExpirationManager {
         storage.absolute(records.flatMap(forgetWrites))
     }
 
-    /// Counts for `sys/leases/count`, from keys alone: every lease has an `id/` entry, and all
-    /// but the irrevocable ones also have a `time/` entry, so no record is read or decrypted.
-    /// During an expiry wave the two counts see slightly different moments.
+    /// Counts for `sys/leases/count`, from keys alone: every lease has an `id/` entry and each
+    /// irrevocable one an `irrevocable/` marker, so no record is read or decrypted.
     nonisolated func counts() async throws -> (total: Int, irrevocable: Int) {
         let total = try await storage.count(prefix: "id/")
-        let scheduled = try await storage.count(prefix: "time/")
-        return (total, max(0, total - scheduled))
+        let irrevocable = try await storage.count(prefix: "irrevocable/")
+        return (total, irrevocable)
     }
 }
 

@@ -107,7 +107,8 @@ struct LeaseRecord: Sendable, Equatable {
 }
 
 /// Backoff for failed revocations, as a pure function so it is tested without I/O: 1 s, 2 s,
-/// 4 s … capped at 5 minutes; after `maxAttempts` the lease is given up as irrevocable.
+/// 4 s … capped at 5 minutes; after `maxAttempts` the lease is marked irrevocable and tried
+/// again every `maxDelay`.
 struct RevocationRetry: Sendable {
     var maxAttempts = 6
     var baseDelay: Double = 1
