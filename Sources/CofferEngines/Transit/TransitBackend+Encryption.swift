@@ -65,20 +65,24 @@ extension TransitBackend {
         return try await TransitInput.runBatch(ctx, items) { try one($0) }
     }
 
+    /// Decrypts one item's `ciphertext` under its `context` and `associated_data`, which rewrap
+    /// then encrypts under again.
+    static func open(_ key: TransitKey, _ item: JSONObject?, _ ctx: HandlerContext) throws -> (plaintext: [UInt8], context: [UInt8], associatedData: [UInt8]) {
+        guard let ciphertext = try TransitInput.string(value(item, ctx, "ciphertext"), field: "ciphertext") else {
+            throw CofferError.badRequest("missing ciphertext to decrypt")
+        }
+        let context = try TransitInput.base64(value(item, ctx, "context"), field: "context")
+        let associatedData = try TransitInput.base64(value(item, ctx, "associated_data"), field: "associated_data")
+        return (try key.decrypt(ciphertext, context: context, associatedData: associatedData).0, context, associatedData)
+    }
+
     static let decrypt: Handler = { ctx in
         let items = try TransitInput.batch(ctx)
         guard let key = try await TransitKeyStore.load(ctx, try TransitKeyStore.name(ctx)) else {
             throw CofferError.badRequest("encryption key not found")
         }
         func one(_ item: JSONObject?) throws -> JSONObject {
-            guard let ciphertext = try TransitInput.string(value(item, ctx, "ciphertext"), field: "ciphertext") else {
-                throw CofferError.badRequest("missing ciphertext to decrypt")
-            }
-            let (plaintext, _) = try key.decrypt(
-                ciphertext, context: try TransitInput.base64(value(item, ctx, "context"), field: "context"),
-                associatedData: try TransitInput.base64(value(item, ctx, "associated_data"), field: "associated_data")
-            )
-            return ["plaintext": .string(Base64.encode(plaintext))]
+            ["plaintext": .string(Base64.encode(try open(key, item, ctx).plaintext))]
         }
         guard let items else { return LogicalResponse(data: try one(nil)) }
         return try await TransitInput.runBatch(ctx, items) { try one($0) }
@@ -90,12 +94,7 @@ extension TransitBackend {
             throw CofferError.badRequest("encryption key not found")
         }
         func one(_ item: JSONObject?) throws -> JSONObject {
-            guard let ciphertext = try TransitInput.string(value(item, ctx, "ciphertext"), field: "ciphertext") else {
-                throw CofferError.badRequest("missing ciphertext to decrypt")
-            }
-            let context = try TransitInput.base64(value(item, ctx, "context"), field: "context")
-            let associatedData = try TransitInput.base64(value(item, ctx, "associated_data"), field: "associated_data")
-            let (plaintext, _) = try key.decrypt(ciphertext, context: context, associatedData: associatedData)
+            let (plaintext, context, associatedData) = try open(key, item, ctx)
             let (rewrapped, version) = try key.encrypt(
                 plaintext, version: try TransitInput.int(value(item, ctx, "key_version"), field: "key_version"), context: context,
                 associatedData: associatedData
