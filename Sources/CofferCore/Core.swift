@@ -18,6 +18,8 @@ public struct CoreOptions: Sendable {
     public var runExpirationLoop = true
     /// Directories audit files may not be written into (where storage lives).
     public var protectedDirectories: [String] = []
+    /// The `seal "static"` keys, or nil for Shamir shares held by people.
+    public var staticSeal: StaticSealKeys?
 
     /// Creates options.
     public init(defaultLeaseTTL: Int64? = nil, maxLeaseTTL: Int64? = nil, clock: @escaping @Sendable () -> Double) {
@@ -91,17 +93,18 @@ public final class Core: Sendable {
         return SealStatus(
             initialized: config != nil, sealed: current == nil, threshold: config?.threshold ?? 0,
             shares: config?.shares ?? 0, progress: await seals.progressCount, nonce: await seals.nonce,
-            storageType: physical.typeName, clusterName: "coffer-cluster", clusterID: current?.clusterID ?? ""
+            storageType: physical.typeName, clusterName: "coffer-cluster", clusterID: current?.clusterID ?? "",
+            sealType: options.staticSeal == nil ? "shamir" : "static"
         )
     }
 
     /// Initialises storage: a keyring, the default mounts and a root token; leaves it sealed.
     public func initialize(shares: Int, threshold: Int, rootTokenID: String? = nil, keepUnsealed: Bool = false) async throws -> InitResult {
+        if options.staticSeal != nil {
+            throw CofferError.badRequest("parameters secret_shares,secret_threshold not applicable to seal type static")
+        }
         let keys = try await seals.initialize(shares: shares, threshold: threshold)
-        try await MountTable.save(MountTable.defaults(), to: barrier)
-        try await barrier.put("core/cluster", JSONWriter.encode(["id": .string(SecureRandom.uuid())]))
-        let tokens = try await loadTokenStore()
-        let root = try await tokens.createRoot(id: rootTokenID, now: now)
+        let root = try await writeFirstEntries(rootTokenID: rootTokenID)
         if keepUnsealed {
             try await activate()
         } else {
@@ -109,6 +112,15 @@ public final class Core: Sendable {
         }
         logger.info("storage initialized", metadata: ["shares": "\(shares)", "threshold": "\(threshold)"])
         return InitResult(keys: keys, rootToken: root)
+    }
+
+    /// What every new storage starts with, written through the freshly unsealed barrier: the
+    /// default mounts, a cluster id and the first root token, which it returns.
+    func writeFirstEntries(rootTokenID: String?) async throws -> String {
+        try await MountTable.save(MountTable.defaults(), to: barrier)
+        try await barrier.put("core/cluster", JSONWriter.encode(["id": .string(SecureRandom.uuid())]))
+        let tokens = try await loadTokenStore()
+        return try await tokens.createRoot(id: rootTokenID, now: now)
     }
 
     /// Offers one unseal share (hex or base64); `reset` discards the shares given so far.
@@ -122,7 +134,12 @@ public final class Core: Sendable {
         guard let share = Self.decodeShare(key) else {
             throw CofferError.badRequest("'key' must be a valid hex or base64 string")
         }
-        if active.withLock({ $0 == nil }), try await seals.submit(share) {
+        let completes: @Sendable () async throws -> Bool = if let keys = options.staticSeal {
+            { [seals] in try await seals.submitRecoveryShare(share, keys: keys) }
+        } else {
+            { [seals] in try await seals.submit(share) }
+        }
+        if active.withLock({ $0 == nil }), try await completes() {
             try await activate()
             logger.info("vault is unsealed")
         }
@@ -144,7 +161,7 @@ public final class Core: Sendable {
     }
 
     /// Loads what the unsealed core needs, from storage.
-    private func activate() async throws {
+    func activate() async throws {
         var entries = try await MountTable.load(barrier) ?? MountTable.defaults()
         for required in MountTable.defaults() where !entries.contains(where: { $0.path == required.path }) {
             entries.append(required)

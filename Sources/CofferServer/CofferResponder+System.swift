@@ -44,12 +44,30 @@ extension CofferResponder {
         for unsupported in ["pgp_keys", "root_token_pgp_key"] where body[unsupported].map({ !$0.isNull }) == true {
             throw CofferError.badRequest("\(unsupported) is not supported by coffer")
         }
-        let shares = try FieldData.coerce(body["secret_shares"] ?? .null, to: .int, field: "secret_shares").intValue ?? 0
-        let threshold = try FieldData.coerce(body["secret_threshold"] ?? .null, to: .int, field: "secret_threshold").intValue ?? 0
+        let number = { (name: String) throws -> Int in
+            Int(try FieldData.coerce(body[name] ?? .null, to: .int, field: name, range: 0...255).intValue ?? 0)
+        }
+        if core.options.staticSeal != nil {
+            if try number("secret_shares") != 0 || number("secret_threshold") != 0 {
+                throw CofferError.badRequest("parameters secret_shares,secret_threshold not applicable to seal type static")
+            }
+            let result = try await core.initializeStatic(recoveryShares: try number("recovery_shares"), recoveryThreshold: try number("recovery_threshold"))
+            return ResponseRenderer.json([
+                "keys": [], "keys_base64": [],
+                "recovery_keys": .strings(result.keys.map { Hex.encode($0) }),
+                "recovery_keys_base64": .strings(result.keys.map { Base64.encode($0) }),
+                "root_token": .string(result.rootToken),
+            ])
+        }
+        if try number("recovery_shares") != 0 || number("recovery_threshold") != 0 {
+            throw CofferError.badRequest("parameters recovery_shares,recovery_threshold not applicable to seal type shamir")
+        }
+        let shares = try number("secret_shares")
+        let threshold = try number("secret_threshold")
         guard shares >= 1, threshold >= 1 else {
             throw CofferError.badRequest("invalid seal configuration: secret_shares and secret_threshold must both be at least 1")
         }
-        let result = try await core.initialize(shares: Int(shares), threshold: Int(threshold))
+        let result = try await core.initialize(shares: shares, threshold: threshold)
         return ResponseRenderer.json([
             "keys": .strings(result.keys.map { Hex.encode($0) }),
             "keys_base64": .strings(result.keys.map { Base64.encode($0) }),

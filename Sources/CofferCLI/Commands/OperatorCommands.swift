@@ -9,9 +9,11 @@ enum OperatorCommands {
             ("Seal Type", Printer.plain(status["type"] ?? "shamir")),
             ("Initialized", Printer.plain(status["initialized"] ?? false)),
             ("Sealed", Printer.plain(status["sealed"] ?? true)),
-            ("Total Shares", Printer.plain(status["n"] ?? 0)),
-            ("Threshold", Printer.plain(status["t"] ?? 0)),
         ]
+        // Vault labels the shares of an auto-unsealed server as recovery shares.
+        let recovery = status["recovery_seal"] == true
+        rows.append((recovery ? "Total Recovery Shares" : "Total Shares", Printer.plain(status["n"] ?? 0)))
+        rows.append(("Threshold", Printer.plain(status["t"] ?? 0)))
         if status["sealed"] == true {
             rows.append(("Unseal Progress", "\(Printer.plain(status["progress"] ?? 0))/\(Printer.plain(status["t"] ?? 0))"))
             rows.append(("Unseal Nonce", Printer.plain(status["nonce"] ?? "")))
@@ -33,33 +35,49 @@ enum OperatorCommands {
         return status["sealed"] == false ? 0 : 2
     }
 
-    static let initialize = ClientCommand(flags: ["key-shares": .string, "key-threshold": .string, "n": .string, "t": .string, "status": .bool], usage: "Usage: coffer operator init [-key-shares=5] [-key-threshold=3]") { inv in
+    static let initialize = ClientCommand(
+        flags: ["key-shares": .string, "key-threshold": .string, "n": .string, "t": .string, "recovery-shares": .string, "recovery-threshold": .string, "status": .bool],
+        usage: "Usage: coffer operator init [-key-shares=5] [-key-threshold=3] [-recovery-shares=5] [-recovery-threshold=3]"
+    ) { inv in
         let client = try inv.client()
         if inv.flags.bool("status") {
             let initialized = try await client.request("GET", "sys/init")?.objectValue?["initialized"] == true
             Output.out(initialized ? "Vault is initialized" : "Vault is not initialized")
             return initialized ? 0 : 2
         }
-        guard let shares = Int64(inv.flags.string("key-shares") ?? inv.flags.string("n") ?? "5"),
-            let threshold = Int64(inv.flags.string("key-threshold") ?? inv.flags.string("t") ?? "3")
-        else { throw LocalError("Error: -key-shares and -key-threshold must be numbers") }
-        let response = try await client.request("PUT", "sys/init", body: ["secret_shares": .int(shares), "secret_threshold": .int(threshold)])
+        // As Vault's CLI does: an auto-unsealed server gets recovery shares instead of unseal shares.
+        let autoUnseal = (try await client.request("GET", "sys/seal-status")?.objectValue?["type"]?.stringValue ?? "shamir") != "shamir"
+        let (sharesFlag, thresholdFlag) = autoUnseal ? ("recovery-shares", "recovery-threshold") : ("key-shares", "key-threshold")
+        guard let shares = Int64(inv.flags.string(sharesFlag) ?? (autoUnseal ? nil : inv.flags.string("n")) ?? "5"),
+            let threshold = Int64(inv.flags.string(thresholdFlag) ?? (autoUnseal ? nil : inv.flags.string("t")) ?? "3")
+        else { throw LocalError("Error: -\(sharesFlag) and -\(thresholdFlag) must be numbers") }
+        let body: JSONValue =
+            autoUnseal
+            ? ["recovery_shares": .int(shares), "recovery_threshold": .int(threshold)] : ["secret_shares": .int(shares), "secret_threshold": .int(threshold)]
+        let response = try await client.request("PUT", "sys/init", body: body)
         let object = response?.objectValue ?? [:]
-        let hex = object["keys"]?.arrayValue ?? [], b64 = object["keys_base64"]?.arrayValue ?? []
+        let hex = object[autoUnseal ? "recovery_keys" : "keys"]?.arrayValue ?? [], b64 = object[autoUnseal ? "recovery_keys_base64" : "keys_base64"]?.arrayValue ?? []
         switch inv.format {
         case "json", "yaml", "yml":
             let out: JSONValue = [
-                "unseal_keys_b64": .array(b64), "unseal_keys_hex": .array(hex), "unseal_shares": .int(shares),
-                "unseal_threshold": .int(threshold), "recovery_keys_b64": [], "recovery_keys_hex": [], "recovery_keys_shares": 0,
-                "recovery_keys_threshold": 0, "root_token": object["root_token"] ?? "",
+                "unseal_keys_b64": autoUnseal ? [] : .array(b64), "unseal_keys_hex": autoUnseal ? [] : .array(hex),
+                "unseal_shares": .int(autoUnseal ? 0 : shares), "unseal_threshold": .int(autoUnseal ? 0 : threshold),
+                "recovery_keys_b64": autoUnseal ? .array(b64) : [], "recovery_keys_hex": autoUnseal ? .array(hex) : [],
+                "recovery_keys_shares": .int(autoUnseal ? shares : 0), "recovery_keys_threshold": .int(autoUnseal ? threshold : 0),
+                "root_token": object["root_token"] ?? "",
             ]
             Output.out(inv.format == "json" ? Printer.json(out) : Printer.yaml(out))
         default:
             var text = ""
-            for (index, key) in b64.enumerated() { text += "Unseal Key \(index + 1): \(Printer.plain(key))\n" }
+            for (index, key) in b64.enumerated() { text += "\(autoUnseal ? "Recovery" : "Unseal") Key \(index + 1): \(Printer.plain(key))\n" }
             text += "\nInitial Root Token: \(Printer.plain(object["root_token"] ?? ""))\n\n"
-            text += "Vault initialized with \(shares) key shares and a key threshold of \(threshold). Please securely\n"
-            text += "distribute the key shares printed above. When the Vault is re-sealed,\nrestarted, or stopped, you must supply at least \(threshold) of these keys to unseal it\nbefore it can start servicing requests."
+            if autoUnseal {
+                text += "Success! Vault is initialized\n\n"
+                text += "Recovery key initialized with \(shares) key shares and a key threshold of \(threshold). Please\nsecurely distribute the key shares printed above."
+            } else {
+                text += "Vault initialized with \(shares) key shares and a key threshold of \(threshold). Please securely\n"
+                text += "distribute the key shares printed above. When the Vault is re-sealed,\nrestarted, or stopped, you must supply at least \(threshold) of these keys to unseal it\nbefore it can start servicing requests."
+            }
             Output.out(text)
         }
         return 0

@@ -28,6 +28,9 @@ extension Core {
         guard let config = try await seals.config() else { throw CofferError.badRequest("Vault is not initialized") }
         _ = try unsealed()
         if let pgpKey, !pgpKey.isEmpty { throw CofferError.badRequest("pgp_key is not supported by coffer; use an OTP") }
+        guard config.threshold > 0 else {
+            throw CofferError.badRequest("this server was initialized without recovery keys, so no key holders can generate a root token")
+        }
         guard await seals.rootAttempt == nil else { throw CofferError.badRequest("root generation already in progress") }
         var otp = given ?? ""
         let generated = otp.isEmpty

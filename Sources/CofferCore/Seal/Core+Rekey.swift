@@ -23,6 +23,9 @@ extension Core {
     /// shares before it takes effect when `verify` is set.
     public func startRekey(shares: Int, threshold: Int, verify: Bool = false) async throws -> JSONObject {
         guard try await seals.config() != nil else { throw CofferError.badRequest("Vault is not initialized") }
+        if options.staticSeal != nil {
+            throw CofferError.badRequest("rekeying the root key is not supported with seal type static: the configured key protects it")
+        }
         _ = try unsealed()
         guard await seals.rekeyAttempt == nil else { throw CofferError.badRequest("rekey already in progress") }
         guard (1...255).contains(shares) else { throw CofferError.badRequest("invalid seal configuration: secret_shares must be between 1 and 255") }

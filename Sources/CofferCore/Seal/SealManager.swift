@@ -5,10 +5,13 @@ import CofferStorage
 /// Serialises every seal transition (init, unseal, seal, rotate) and holds the root key while
 /// unsealed, in locked memory. Requests never wait on it: they read the core's snapshot.
 actor SealManager {
-    private let physical: any PhysicalStorage
+    let physical: any PhysicalStorage
     let barrier: Barrier
-    private var progress = UnsealProgress()
-    private var rootKey: SecureBytes?
+    var progress = UnsealProgress()
+    var rootKey: SecureBytes?
+    /// Under a static seal, the key the recovery shares reconstruct; they authorise root
+    /// generation and unsealing after `sys/seal`, as the unseal shares do under Shamir.
+    var recoveryKey: SecureBytes?
     /// A rekey under way: its shares so far, and the split it will make.
     var rekeyAttempt: (operation: KeyHolderOperation, shares: Int, threshold: Int, verify: Bool)?
     /// A root token generation under way, and the one-time pad its token will be sent under.
@@ -38,14 +41,7 @@ actor SealManager {
             throw CofferError(.alreadyInitialized, "Vault is already initialized")
         }
         let root = SecureBytes(randomCount: AEAD.keyLength)
-        let parts: [[UInt8]]
-        do {
-            parts = try Shamir.split(root, parts: shares, threshold: threshold)
-        } catch {
-            switch error {
-            case .invalidParameters(let message), .invalidShares(let message): throw CofferError.badRequest(message)
-            }
-        }
+        let parts = try Self.split(root, shares: shares, threshold: threshold)
         try await barrier.initialize(rootKey: root)
         try await physical.put(SealConfig.path, SealConfig(shares: shares, threshold: threshold).encoded())
         rootKey = root
@@ -56,6 +52,9 @@ actor SealManager {
     func submit(_ share: [UInt8]) async throws -> Bool {
         guard let config = try await config() else { throw CofferError(.badRequest, "Vault is not initialized") }
         if !barrier.isSealed { return true }
+        guard config.kind == .shamir else {
+            throw CofferError.badRequest("storage is sealed with a static key: configure the seal \"static\" stanza to unseal it")
+        }
         let action: UnsealProgress.Action
         do {
             action = try progress.offer(share, threshold: config.threshold, newNonce: SecureRandom.uuid)
@@ -84,28 +83,24 @@ actor SealManager {
     func seal() {
         barrier.seal()
         rootKey = nil
+        recoveryKey = nil
         progress.reset()
         rekeyAttempt = nil
         rootAttempt = nil
         rekeyVerification = nil
     }
 
-    /// True when `shares` reconstruct the root key this server is unsealed with.
+    /// True when `shares` reconstruct the key holders' key: the root key this server is unsealed
+    /// with, or under a static seal the recovery key.
     func reconstructsRootKey(_ shares: [[UInt8]]) -> Bool {
-        guard let rootKey, let candidate = try? Shamir.combine(shares) else { return false }
-        return candidate.constantTimeEquals(rootKey)
+        guard let expected = recoveryKey ?? rootKey, let candidate = try? Shamir.combine(shares) else { return false }
+        return candidate.constantTimeEquals(expected)
     }
 
     /// A fresh root key and its split, not yet in use.
     func newSplit(shares: Int, threshold: Int) throws -> (root: SecureBytes, parts: [[UInt8]]) {
         let fresh = SecureBytes(randomCount: AEAD.keyLength)
-        do {
-            return (fresh, try Shamir.split(fresh, parts: shares, threshold: threshold))
-        } catch {
-            switch error {
-            case .invalidParameters(let message), .invalidShares(let message): throw CofferError.badRequest(message)
-            }
-        }
+        return (fresh, try Self.split(fresh, shares: shares, threshold: threshold))
     }
 
     /// Makes `root` the root key: the keyring is re-sealed under it and the share configuration

@@ -20,11 +20,14 @@ public struct SealStatus: Sendable, Equatable {
     public var clusterName: String
     /// See `clusterName`.
     public var clusterID: String
+    /// `shamir`, or `static` when the configuration's key unseals it (and the shares are
+    /// recovery shares).
+    public var sealType: String = "shamir"
 
     /// The JSON body Vault returns for seal status and unseal.
     public func json() -> JSONValue {
         var object: JSONObject = [
-            "type": "shamir",
+            "type": .string(sealType),
             "initialized": .bool(initialized),
             "sealed": .bool(sealed),
             "t": .int(Int64(threshold)),
@@ -34,9 +37,10 @@ public struct SealStatus: Sendable, Equatable {
             "version": .string(CofferVersion.vaultCompatible),
             "build_date": .string(CofferVersion.buildDate),
             "migration": false,
-            "recovery_seal": false,
+            "recovery_seal": .bool(sealType != "shamir"),
             "storage_type": .string(storageType),
         ]
+        if sealType != "shamir" { object["recovery_seal_type"] = "shamir" }
         if !sealed {
             object["cluster_name"] = .string(clusterName)
             object["cluster_id"] = .string(clusterID)
