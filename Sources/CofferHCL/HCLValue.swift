@@ -1,3 +1,5 @@
+import CofferSDK
+
 /// A parsed HCL (or JSON) value, with the line it started on so that errors can point at it.
 public indirect enum HCLValue: Sendable, Equatable {
     case string(String)
@@ -63,4 +65,17 @@ public struct HCLError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+extension HCLValue {
+    /// The value as JSON: whole numbers become integers, objects keep their last duplicate key.
+    public var jsonValue: JSONValue {
+        switch self {
+        case .string(let s): .string(s)
+        case .number(let n): Int64(exactly: n).map { .int($0) } ?? .double(n)
+        case .bool(let b): .bool(b)
+        case .list(let l): .array(l.map(\.jsonValue))
+        case .object(let body): .object(Dictionary(body.items.map { ($0.key, $0.value.jsonValue) }, uniquingKeysWith: { _, b in b }))
+        }
+    }
 }

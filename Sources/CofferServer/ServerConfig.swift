@@ -26,6 +26,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var readTimeout: Int64 = 30
         /// Seconds a kept-alive connection may wait for its next request (Vault: `http_idle_timeout`, 5 min); 0 for none.
         public var idleTimeout: Int64 = 300
+        /// `telemetry { unauthenticated_metrics_access = true }`: `sys/metrics` needs no token here.
+        public var unauthenticatedMetricsAccess = false
 
         /// Creates a listener with Vault's defaults.
         public init() {}
@@ -47,6 +49,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var disableMlock = false
     /// Accepted for compatibility: there is no web UI.
     public var ui = false
+    /// The `seal "static"` stanza, or nil for Shamir unseal keys.
+    public var seal: StaticSealStanza?
+    /// The `initialize` stanzas, run once on the first start of empty storage.
+    public var initialize: [InitializeStanza] = []
+    /// The `telemetry` stanza.
+    public var telemetry = Telemetry()
 
     /// An empty configuration.
     public init() {}
@@ -112,6 +120,11 @@ struct ConfigDecoder {
                 config.logLevel = level
             case "disable_mlock": config.disableMlock = try bool(item)
             case "ui": config.ui = try bool(item)
+            case "seal":
+                guard config.seal == nil else { throw fail(item, "only one seal stanza is allowed") }
+                config.seal = try seal(item)
+            case "initialize": config.initialize += try initialize(item, after: config.initialize)
+            case "telemetry": config.telemetry = try telemetry(item)
             default:
                 throw fail(item, "unknown configuration key \"\(item.key)\"")
             }
@@ -122,6 +135,10 @@ struct ConfigDecoder {
         guard !config.listeners.isEmpty else {
             throw ConfigError(description: "error in configuration \(file): at least one listener stanza is required")
         }
+        if !config.initialize.isEmpty, config.seal == nil {
+            throw ConfigError(
+                description: "error in configuration \(file): the initialize stanza needs an auto-unseal seal such as seal \"static\", since no one is there to hold unseal keys")
+        }
         if let d = config.defaultLeaseTTL, let m = config.maxLeaseTTL, d > m {
             throw ConfigError(description: "error in configuration \(file): default_lease_ttl is greater than max_lease_ttl")
         }
@@ -129,7 +146,7 @@ struct ConfigDecoder {
     }
 
     /// A block's type and body, whether written as HCL `name "type" { … }` or JSON `{"name": {"type": {…}}}`.
-    private func labelled(_ item: HCLItem) throws(ConfigError) -> [(String, HCLBody, HCLItem)] {
+    func labelled(_ item: HCLItem) throws(ConfigError) -> [(String, HCLBody, HCLItem)] {
         if item.isBlock {
             guard item.labels.count == 1, case .object(let body) = item.value else {
                 throw fail(item, "\(item.key) needs exactly one type label, such as \(item.key) \"\(item.key == "listener" ? "tcp" : "sqlite")\" { … }")
@@ -187,6 +204,14 @@ struct ConfigDecoder {
                 case "http_read_header_timeout": listener.readHeaderTimeout = try duration(field)
                 case "http_read_timeout": listener.readTimeout = try duration(field)
                 case "http_idle_timeout": listener.idleTimeout = try duration(field)
+                case "telemetry":
+                    guard case .object(let telemetry) = field.value else { throw fail(field, "telemetry must be a block") }
+                    for option in telemetry.items {
+                        switch option.key {
+                        case "unauthenticated_metrics_access": listener.unauthenticatedMetricsAccess = try bool(option)
+                        default: throw fail(option, "unknown listener telemetry option \"\(option.key)\"")
+                        }
+                    }
                 case "cluster_address", "tls_min_version", "max_request_duration": _ = try string(field)
                 case "max_request_size": _ = try number(field)
                 default: throw fail(field, "unknown listener option \"\(field.key)\"")
@@ -203,12 +228,12 @@ struct ConfigDecoder {
         return out
     }
 
-    private func string(_ item: HCLItem) throws(ConfigError) -> String {
+    func string(_ item: HCLItem) throws(ConfigError) -> String {
         guard case .string(let s) = item.value else { throw fail(item, "\"\(item.key)\" must be a string, not a \(item.value.typeName)") }
         return s
     }
 
-    private func number(_ item: HCLItem) throws(ConfigError) -> Double {
+    func number(_ item: HCLItem) throws(ConfigError) -> Double {
         switch item.value {
         case .number(let n): return n
         case .string(let s):
@@ -218,7 +243,7 @@ struct ConfigDecoder {
         throw fail(item, "\"\(item.key)\" must be a number")
     }
 
-    private func bool(_ item: HCLItem) throws(ConfigError) -> Bool {
+    func bool(_ item: HCLItem) throws(ConfigError) -> Bool {
         switch item.value {
         case .bool(let b): return b
         case .string(let s) where ["true", "1"].contains(s.lowercased()): return true
@@ -228,7 +253,7 @@ struct ConfigDecoder {
         }
     }
 
-    private func duration(_ item: HCLItem) throws(ConfigError) -> Int64 {
+    func duration(_ item: HCLItem) throws(ConfigError) -> Int64 {
         let parsed: DurationParser.Parsed
         switch item.value {
         case .string(let s): parsed = DurationParser.parse(s)

@@ -33,17 +33,23 @@ public struct ServerRunner: Sendable {
         let storage: any PhysicalStorage
         switch config.storage {
         case .inmem: storage = InMemoryStorage()
-        case .sqlite(let path): storage = try SQLiteStorage(path: path)
+        case .sqlite(let path):
+            // Its folder is made private on first use, so a fresh host needs no set-up step.
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            storage = try SQLiteStorage(path: path)
         }
         var options = CoreOptions(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clock: { Date().timeIntervalSince1970 })
         if case .sqlite(let path) = config.storage {
             options.protectedDirectories = [URL(fileURLWithPath: path).deletingLastPathComponent().path]
         }
+        if dev == nil, let seal = config.seal { options.staticSeal = try seal.load() }
         NumberBounds.onClamp { [logger] field in
             logger.warning("a stored value was out of range and has been clamped; rewrite it to keep the new value", metadata: ["field": "\(field)"])
         }
         let core = Core(physical: storage, options: options, logger: logger)
         let devSecrets: (unsealKey: String, rootToken: String)? = if let dev { try await Self.prepareDevMode(core, dev) } else { nil }
+        if dev == nil, options.staticSeal != nil { try await Self.startWithStaticSeal(core, config, logger) }
         guard let listener = config.listeners.first, let address = HostPort.parse(listener.address) else {
             throw ConfigError(description: "no usable listener is configured")
         }
@@ -90,6 +96,19 @@ public struct ServerRunner: Sendable {
         )
         _ = try await core.handle(mount)
         return (Base64.encode(result.keys[0]), result.rootToken)
+    }
+
+    /// Unseals with the configured key; on the first start of empty storage with `initialize`
+    /// stanzas, initialises it and runs them instead. Both happen before the listener opens, so
+    /// the first client finds the server ready.
+    private static func startWithStaticSeal(_ core: Core, _ config: ServerConfig, _ logger: Logger) async throws {
+        guard !config.initialize.isEmpty, try await !core.sealStatus().initialized else {
+            await core.autoUnseal()
+            return
+        }
+        logger.info("storage is empty: initializing it and running the initialize stanzas", metadata: ["stanzas": "\(config.initialize.count)"])
+        let result = try await core.initializeStatic(recoveryShares: 0, recoveryThreshold: 0)
+        _ = await SelfInitializer(core: core, logger: logger, stanzas: config.initialize).run(rootToken: result.rootToken)
     }
 
     /// As Vault's dev mode does, authenticates the local CLI with the new root token.

@@ -48,12 +48,14 @@ public final class ServerProcess: @unchecked Sendable {
         try await start(["server", "-config=\(configPath)"], environment: environment)
     }
 
-    /// Starts the binary with `arguments` and waits for the banner that says it is listening.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> ServerProcess {
+    /// Starts the binary with `arguments` (in `workingDirectory`, when given) and waits for the
+    /// banner that says it is listening.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) async throws -> ServerProcess {
         // A home of its own, so no token helper file is shared between servers.
         let home = NSTemporaryDirectory() + "coffer-home-" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let (process, stdout, stderr) = cofferProcess(arguments, environment: ["HOME": home].merging(environment) { _, given in given })
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let output = TextBuffer()
         let errors = TextBuffer()
         stdout.fileHandleForReading.readabilityHandler = { handle in

@@ -22,7 +22,7 @@ struct AuditDeviceConfig: Sendable, Equatable {
         for key in options.keys where !known.contains(key) {
             throw CofferError.badRequest("unknown option \"\(key)\" for a file audit device")
         }
-        guard let filePath = options["file_path"] ?? options["path"], !filePath.isEmpty else {
+        guard var filePath = options["file_path"] ?? options["path"], !filePath.isEmpty else {
             throw CofferError.badRequest("file_path is required")
         }
         if let format = options["format"], format != "json" { throw CofferError.badRequest("unsupported format \"\(format)\"; coffer writes json") }
@@ -33,7 +33,9 @@ struct AuditDeviceConfig: Sendable, Equatable {
             mode = parsed
         }
         if filePath != "stdout", filePath != "discard" {
-            guard filePath.hasPrefix("/") else { throw CofferError.badRequest("file_path must be absolute") }
+            // As Vault opens it: relative to the server's working directory. Stored absolute, so
+            // a restart from elsewhere reopens the same file.
+            if !filePath.hasPrefix("/") { filePath = URL(fileURLWithPath: filePath).standardizedFileURL.path }
             let resolved = URL(fileURLWithPath: filePath).standardizedFileURL.resolvingSymlinksInPath().path
             for directory in protectedDirectories {
                 let protected = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path

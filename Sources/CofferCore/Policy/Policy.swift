@@ -121,19 +121,9 @@ struct Policy: Sendable, Equatable {
         var out = [String: [JSONValue]]()
         for entry in body.items {
             guard case .list(let values) = entry.value else { throw failure(entry, "\(field.key).\(entry.key) must be a list") }
-            out[entry.key] = values.map(json)
+            out[entry.key] = values.map(\.jsonValue)
         }
         return out
-    }
-
-    private static func json(_ value: HCLValue) -> JSONValue {
-        switch value {
-        case .string(let s): .string(s)
-        case .number(let n): Int64(exactly: n).map { .int($0) } ?? .double(n)
-        case .bool(let b): .bool(b)
-        case .list(let l): .array(l.map(json))
-        case .object(let body): .object(Dictionary(body.items.map { ($0.key, json($0.value)) }, uniquingKeysWith: { _, b in b }))
-        }
     }
 
     private static func duration(_ field: HCLItem) throws(CofferError) -> Int64 {
