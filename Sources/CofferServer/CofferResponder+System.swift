@@ -45,7 +45,8 @@ extension CofferResponder {
             throw CofferError.badRequest("\(unsupported) is not supported by coffer")
         }
         let number = { (name: String) throws -> Int in
-            Int(try FieldData.coerce(body[name] ?? .null, to: .int, field: name, range: 0...255).intValue ?? 0)
+            guard let value = body[name], !value.isNull else { return 0 }
+            return Int(try FieldData.coerce(value, to: .int, field: name, range: 0...255).intValue ?? 0)
         }
         if core.options.staticSeal != nil {
             if try number("secret_shares") != 0 || number("secret_threshold") != 0 {
