@@ -1,4 +1,6 @@
 import CofferSDK
+import CofferStorage
+import CoreMetrics
 
 extension Core {
     /// Runs one request through the pipeline — route, token, ACL, handler, token issuance — and
@@ -6,6 +8,8 @@ extension Core {
     /// the server reports as a generic 500).
     public func handle(_ incoming: LogicalRequest) async throws -> LogicalResponse {
         let state = try unsealed()
+        let started = ContinuousClock.now
+        defer { telemetry.handleRequest.recordMilliseconds(since: started) }
         guard !state.audit.isEmpty else { return try await execute(incoming, state: state, trail: nil) }
         let trail = AuditTrail()
         do {
@@ -23,6 +27,28 @@ extension Core {
         }
     }
 
+    /// The request entry, timed (`vault.audit.log_request`) and its failures counted.
+    private func auditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
+        do {
+            try await telemetry.auditLogRequest.time { try await writeAuditRequest(request, trail: trail, error: error, state: state) }
+        } catch {
+            telemetry.auditLogRequestFailure.increment()
+            throw error
+        }
+    }
+
+    /// The response entry, timed (`vault.audit.log_response`) and its failures counted.
+    private func auditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
+        do {
+            try await telemetry.auditLogResponse.time {
+                try await writeAuditResponse(request, trail: trail, response: response, error: error, state: state)
+            }
+        } catch {
+            telemetry.auditLogResponseFailure.increment()
+            throw error
+        }
+    }
+
     /// The pipeline proper; `trail` is set when audit devices are enabled.
     private func execute(_ incoming: LogicalRequest, state: Active, trail: AuditTrail?) async throws -> LogicalResponse {
         var request = incoming
@@ -36,6 +62,17 @@ extension Core {
         }
         let special = route.specialPaths
         let unauthenticated = SpecialPaths.matches(special.unauthenticated, relative)
+        let started = ContinuousClock.now
+        let isLogin = route.entry.isAuth && unauthenticated
+        var loggedIn: AuthResult?
+        defer {
+            telemetry.route(request.operation, mount: route.entry.path).recordMilliseconds(since: started)
+            if isLogin {
+                telemetry.handleLoginRequest.recordMilliseconds(since: started)
+                let role = loggedIn.flatMap { $0.metadata["role"] ?? $0.metadata["role_name"] } ?? request.data["role"]?.stringValue ?? ""
+                telemetry.login(authMethod: route.entry.type, mountPoint: route.entry.path, role: role, success: loggedIn != nil)
+            }
+        }
         let caller = try await resolveToken(request, state: state, optional: unauthenticated)
         request.token = caller?.entry
         let acl = try await state.policies.acl(for: caller?.policies ?? [])
@@ -105,7 +142,12 @@ extension Core {
             try await registerSecretLease(&response, path: request.path, mount: route.entry, caller: caller, state: state)
         }
         if let auth = response.auth, auth.clientToken == nil {
-            response.auth = try await issueLoginToken(auth, mount: route.entry, path: request.path, state: state)
+            let issued = try await issueLoginToken(auth, mount: route.entry, path: request.path, state: state)
+            response.auth = issued
+            loggedIn = issued
+            telemetry.tokenCreated(authMethod: route.entry.type, mountPoint: route.entry.path, ttl: issued.leaseDuration, type: issued.tokenType)
+        } else if route.entry.type == "token", relative.hasPrefix("create"), let auth = response.auth {
+            telemetry.tokenCreated(authMethod: "token", mountPoint: route.entry.path, ttl: auth.leaseDuration, type: auth.tokenType)
         }
         if !fields.unknown.isEmpty {
             response.warnings.append("Endpoint ignored these unrecognized parameters: [\(fields.unknown.joined(separator: " "))]")

@@ -1,6 +1,7 @@
 import CofferCrypto
 import CofferSDK
 import CofferStorage
+import CoreMetrics
 import Logging
 import Synchronization
 
@@ -20,6 +21,8 @@ public struct CoreOptions: Sendable {
     public var protectedDirectories: [String] = []
     /// The `seal "static"` keys, or nil for Shamir shares held by people.
     public var staticSeal: StaticSealKeys?
+    /// Where request, audit, token, lease and storage metrics go; nil records nothing.
+    public var metrics: (any MetricsFactory)?
 
     /// Creates options.
     public init(defaultLeaseTTL: Int64? = nil, maxLeaseTTL: Int64? = nil, clock: @escaping @Sendable () -> Double) {
@@ -65,6 +68,7 @@ public final class Core: Sendable {
     let logger: Logger
     /// The configuration it was built with.
     public let options: CoreOptions
+    let telemetry: CoreTelemetry
 
     /// Creates a sealed core over `physical`.
     public init(
@@ -74,7 +78,8 @@ public final class Core: Sendable {
         self.authRegistry = authRegistry
         self.physical = physical
         let clock = options.clock
-        self.barrier = Barrier(physical: physical, clock: { UInt64(clock()) })
+        self.barrier = Barrier(physical: physical, clock: { UInt64(clock()) }, metrics: options.metrics)
+        self.telemetry = CoreTelemetry(factory: options.metrics ?? NOOPMetricsHandler.instance)
         self.seals = SealManager(physical: physical, barrier: barrier)
         self.registry = registry
         self.options = options

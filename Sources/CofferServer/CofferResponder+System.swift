@@ -27,6 +27,7 @@ extension CofferResponder {
             throw CofferError.badRequest("no backed-up keys found")
         case "sys/generate-root/attempt": return try await generateRootAttemptEndpoint(request)
         case "sys/generate-root/update": return try await generateRootUpdateEndpoint(request)
+        case "sys/metrics": return try await metricsEndpoint(request, query: query)
         default: return nil
         }
     }

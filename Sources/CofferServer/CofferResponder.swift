@@ -18,6 +18,9 @@ struct CofferResponder: HTTPResponder {
     let core: Core
     let logger: Logger
     let tls: Bool
+    let metrics: ServerMetrics
+    /// The listener's `telemetry { unauthenticated_metrics_access }`.
+    var unauthenticatedMetrics = false
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let requestID = SecureRandom.identifier()

@@ -44,6 +44,11 @@ public struct ServerRunner: Sendable {
             options.protectedDirectories = [URL(fileURLWithPath: path).deletingLastPathComponent().path]
         }
         if dev == nil, let seal = config.seal { options.staticSeal = try seal.load() }
+        var telemetry = config.telemetry
+        // As OpenBao's dev server does, a dev server serves Prometheus metrics out of the box.
+        if dev != nil, telemetry.prometheusRetentionTime == 0 { telemetry.prometheusRetentionTime = 24 * 3600 }
+        let metrics = ServerMetrics(telemetry: telemetry)
+        options.metrics = metrics.factory
         NumberBounds.onClamp { [logger] field in
             logger.warning("a stored value was out of range and has been clamped; rewrite it to keep the new value", metadata: ["field": "\(field)"])
         }
@@ -55,7 +60,10 @@ public struct ServerRunner: Sendable {
         }
         let tls = !listener.tlsDisable
         let server = HTTPServerBuilder.coffer(tls: tls ? try Self.tlsConfiguration(listener) : nil, timeouts: RequestTimeouts(listener))
-        let responder = CofferResponder(core: core, logger: logger, tls: tls)
+        var responder = CofferResponder(core: core, logger: logger, tls: tls, metrics: metrics)
+        responder.unauthenticatedMetrics = listener.unauthenticatedMetricsAccess
+        let usageGauges = metrics.startUsageGauges(core: core, period: telemetry.usageGaugePeriod, logger: logger)
+        defer { usageGauges?.cancel() }
         let banner = Banner(config: config, tls: tls, dev: devSecrets)
         let app = Application(
             responder: responder,

@@ -1,5 +1,6 @@
 import CofferCrypto
 import CofferSDK
+import CoreMetrics
 import Synchronization
 
 /// The encryption layer between the core and physical storage: every value is sealed with
@@ -16,11 +17,24 @@ public final class Barrier: Storage {
     private let physical: any PhysicalStorage
     private let keyring = Mutex<Keyring?>(nil)
     private let clock: @Sendable () -> UInt64
+    /// `vault.barrier.*`: each operation, encryption included.
+    private let timers: StorageTimers?
+    /// `vault.<storage type>.*`: the physical store's part of it.
+    private let physicalTimers: StorageTimers?
 
-    /// Creates a sealed barrier over `physical`.
-    public init(physical: any PhysicalStorage, clock: @escaping @Sendable () -> UInt64) {
+    /// Creates a sealed barrier over `physical`; with a metrics factory it times every operation.
+    public init(physical: any PhysicalStorage, clock: @escaping @Sendable () -> UInt64, metrics: (any MetricsFactory)? = nil) {
         self.physical = physical
         self.clock = clock
+        timers = metrics.map { StorageTimers(prefix: "vault.barrier", factory: $0) }
+        physicalTimers = metrics.map { StorageTimers(prefix: "vault." + physical.typeName, factory: $0) }
+    }
+
+    /// `body`, timed when metrics are on.
+    @inline(__always)
+    private func timed<T>(_ recorder: Recorder?, _ body: () async throws -> T) async rethrows -> T {
+        guard let recorder else { return try await body() }
+        return try await recorder.time(body)
     }
 
     /// True once `initialize` has stored a keyring.
@@ -118,24 +132,33 @@ public final class Barrier: Storage {
     public func get(_ key: String) async throws -> [UInt8]? {
         try checkUserKey(key)
         _ = try loaded()
-        guard let stored = try await physical.get(key) else { return nil }
-        return try decrypt(key, stored)
+        return try await timed(timers?.get) {
+            guard let stored = try await timed(physicalTimers?.get, { try await physical.get(key) }) else { return nil }
+            return try decrypt(key, stored)
+        }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
         try checkUserKey(key)
-        try await physical.put(key, encrypt(key, value))
+        try await timed(timers?.put) {
+            let sealed = try encrypt(key, value)
+            try await timed(physicalTimers?.put) { try await physical.put(key, sealed) }
+        }
     }
 
     public func delete(_ key: String) async throws {
         try checkUserKey(key)
         _ = try loaded()
-        try await physical.delete(key)
+        try await timed(timers?.delete) {
+            try await timed(physicalTimers?.delete) { try await physical.delete(key) }
+        }
     }
 
     public func list(prefix: String) async throws -> [String] {
         _ = try loaded()
-        return try await physical.list(prefix: prefix)
+        return try await timed(timers?.list) {
+            try await timed(physicalTimers?.list) { try await physical.list(prefix: prefix) }
+        }
     }
 
     public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
@@ -153,17 +176,20 @@ public final class Barrier: Storage {
         return try await physical.read(priority) { reader in try body(OpeningReader(physical: reader, barrier: self)) }
     }
 
+    /// A batch is timed as one `put`: Vault's transactions are too.
     public func write(_ batch: [StorageWrite]) async throws {
-        var sealed = [StorageWrite]()
-        sealed.reserveCapacity(batch.count)
-        for change in batch {
-            try checkUserKey(change.key)
-            switch change {
-            case .put(let key, let value): sealed.append(.put(key, try encrypt(key, value)))
-            case .delete(let key): sealed.append(.delete(key))
+        try await timed(timers?.put) {
+            var sealed = [StorageWrite]()
+            sealed.reserveCapacity(batch.count)
+            for change in batch {
+                try checkUserKey(change.key)
+                switch change {
+                case .put(let key, let value): sealed.append(.put(key, try encrypt(key, value)))
+                case .delete(let key): sealed.append(.delete(key))
+                }
             }
+            try await timed(physicalTimers?.put) { try await physical.write(sealed) }
         }
-        try await physical.write(sealed)
     }
 }
 

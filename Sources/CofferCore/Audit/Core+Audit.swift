@@ -36,7 +36,7 @@ struct AuditIDs {
 
 extension Core {
     /// Writes the request entry; a failure is a 500 and the request does not run.
-    func auditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
+    func writeAuditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in
@@ -50,7 +50,7 @@ extension Core {
     }
 
     /// Writes the response entry; a failure is a 500 and the response is not returned.
-    func auditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
+    func writeAuditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in

@@ -1,5 +1,6 @@
 import CofferCrypto
 import CofferSDK
+import CofferStorage
 
 extension Core {
     /// A token's lease id: where it was created, and its hash.
@@ -25,6 +26,8 @@ extension Core {
 
     /// What revoking a lease means: a token's subtree, or the backend's own clean-up.
     func revokeLeaseTarget(_ lease: LeaseRecord) async throws {
+        let started = ContinuousClock.now
+        defer { telemetry.expireRevoke.recordMilliseconds(since: started) }
         let state = try unsealed()
         switch lease.kind {
         case .token:
@@ -65,6 +68,7 @@ extension Core {
             renewable: secret.renewable, maxTTL: maxTTL, tokenHash: caller?.idHash ?? "", internalData: secret.internalData
         )
         try await state.leases.register(record)
+        telemetry.leaseCreated(engine: mount.type, mountPoint: mount.path, ttl: ttl)
         response.secret = secret
         response.leaseID = id
     }

@@ -30,6 +30,11 @@ struct SystemBackend: Backend {
                     )
                 },
             ]),
+            // The HTTP layer renders the metrics; reading this path is how it checks the caller's
+            // `read` grant on sys/metrics (and audits the read), as Vault's handler does.
+            PathSpec("metrics", fields: ["format": FieldSpec(.string, description: "prometheus, or empty for JSON")], help: "Telemetry metrics", handlers: [
+                .read: { _ in LogicalResponse(data: ["authorized": true]) },
+            ]),
             PathSpec("rotate", help: "Add a new barrier key term", handlers: [
                 .update: { [core] _ in
                     try await core.rotate()
