@@ -90,7 +90,7 @@ struct ExampleConfigTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("config")
 
-    @Test("every file in config/ loads", arguments: ["coffer.hcl", "coffer.json", "tls.hcl"])
+    @Test("every file in config/ loads", arguments: ["coffer.hcl", "coffer.json", "tls.hcl", "lab.hcl"])
     func loads(name: String) throws {
         let config = try ServerConfig.load(path: Self.configDirectory.appendingPathComponent(name).path)
         #expect(config.storage == .sqlite(path: "coffer.db"))
@@ -113,6 +113,61 @@ struct ExampleConfigTests {
         #expect(tuned.listeners[0].readHeaderTimeout == 2 && tuned.listeners[0].readTimeout == 45 && tuned.listeners[0].idleTimeout == 0)
         #expect(throws: ConfigError.self) {
             try ServerConfig.parse(#"storage "inmem" {} listener "tcp" { tls_disable = true http_read_timeout = "99999999999h" }"#, file: "c.hcl", json: false)
+        }
+    }
+
+    @Test("telemetry: Vault's defaults with and without a stanza, none, and sinks coffer does not have")
+    func telemetry() throws {
+        let base = #"storage "inmem" {} listener "tcp" { tls_disable = true } "#
+        let none = try ServerConfig.parse(base, file: "c.hcl", json: false)
+        #expect(none.telemetry.prometheusRetentionTime == 0 && none.telemetry.usageGaugePeriod == 600)
+        let stanza = try ServerConfig.parse(base + #"telemetry { disable_hostname = true usage_gauge_period = "none" }"#, file: "c.hcl", json: false)
+        #expect(stanza.telemetry.prometheusRetentionTime == 24 * 3600 && stanza.telemetry.usageGaugePeriod == nil && stanza.telemetry.disableHostname)
+        let listener = try ServerConfig.parse(
+            #"storage "inmem" {} listener "tcp" { tls_disable = true telemetry { unauthenticated_metrics_access = true } }"#, file: "c.hcl", json: false)
+        #expect(listener.listeners[0].unauthenticatedMetricsAccess)
+        for bad in [#"telemetry { statsd_address = "localhost:8125" }"#, #"telemetry { metrics_prefix = "coffer" }"#, #"telemetry { usage_gauge_period = "0s" }"#] {
+            #expect(throws: ConfigError.self) { try ServerConfig.parse(base + bad, file: "c.hcl", json: false) }
+        }
+    }
+
+    @Test("seal and initialize in JSON, as OpenBao documents them")
+    func sealAndInitializeJSON() throws {
+        let config = try ServerConfig.parse(
+            """
+            {"storage": {"inmem": {}}, "listener": {"tcp": {"address": "127.0.0.1:8200", "tls_disable": true}},
+             "seal": {"static": {"current_key_id": "a", "current_key": "env://K", "previous_key_id": "b", "previous_key": "file:///k"}},
+             "initialize": [{"audit": {"request": [{"enable-audit": {"operation": "update", "path": "sys/audit/stdout",
+               "data": {"type": "file", "options": {"file_path": "stdout", "log_raw": true}}}}]}}]}
+            """, file: "c.json", json: true)
+        #expect(config.seal == StaticSealStanza(currentKeyID: "a", currentKey: "env://K", previousKeyID: "b", previousKey: "file:///k"))
+        #expect(config.initialize.map(\.name) == ["audit"])
+        let request = try #require(config.initialize.first?.requests.first)
+        #expect(request.name == "enable-audit" && request.operation == .update && request.path == "sys/audit/stdout")
+        #expect(request.data == ["type": "file", "options": ["file_path": "stdout", "log_raw": true]])
+        // The previous key's id must come with it.
+        #expect(throws: ConfigError.self) {
+            try ServerConfig.parse(#"storage "inmem" {} listener "tcp" { tls_disable = true } seal "static" { current_key_id = "a" current_key = "x" previous_key = "y" }"#, file: "c.hcl", json: false)
+        }
+    }
+
+    @Test("static seal keys: hex, base64 or 32 raw bytes from a file; errors never show the key")
+    func staticSealKeys() throws {
+        let hex = String(repeating: "ab", count: 32)
+        let keys = try StaticSealStanza(currentKeyID: "a", currentKey: hex).load()
+        #expect(keys.current.id == "a" && keys.current.material.count == 32)
+        let base64 = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(try StaticSealStanza(currentKeyID: "a", currentKey: "env://K").load(environment: ["K": base64]).current.material.count == 32)
+        let file = NSTemporaryDirectory() + "coffer-seal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(repeating: 0x0A, count: 32).write(to: URL(fileURLWithPath: file))  // raw bytes, even newlines
+        #expect(try StaticSealStanza(currentKeyID: "a", currentKey: "file://" + file).load().current.material.count == 32)
+        let short = "0123456789abcdef"
+        do {
+            _ = try StaticSealStanza(currentKeyID: "a", currentKey: short).load()
+            Issue.record("a 16-character key was accepted")
+        } catch {
+            #expect(!error.description.contains(short))
         }
     }
 }
