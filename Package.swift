@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(name: "coffer", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "coffer-bench-seed",
-            dependencies: ["CofferCore", "CofferStorage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CofferCore", "CofferServer", "CofferStorage", "CofferSDK", .product(name: "Logging", package: "swift-log"), .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .target(name: "CofferTesting", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),

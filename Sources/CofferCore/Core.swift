@@ -139,14 +139,17 @@ public final class Core: Sendable {
         guard let share = Self.decodeShare(key) else {
             throw CofferError.badRequest("'key' must be a valid hex or base64 string")
         }
-        let completes: @Sendable () async throws -> Bool = if let keys = options.staticSeal {
-            { [seals] in try await seals.submitRecoveryShare(share, keys: keys) }
-        } else {
-            { [seals] in try await seals.submit(share) }
-        }
-        if active.withLock({ $0 == nil }), try await completes() {
-            try await activate()
-            logger.info("vault is unsealed")
+        if active.withLock({ $0 == nil }) {
+            // Under a static seal the shares are recovery shares: they authorise, the key unseals.
+            let completed = if let keys = options.staticSeal {
+                try await seals.submitRecoveryShare(share, keys: keys)
+            } else {
+                try await seals.submit(share)
+            }
+            if completed {
+                try await activate()
+                logger.info("vault is unsealed")
+            }
         }
         return try await sealStatus()
     }

@@ -7,12 +7,20 @@
 //
 // Every token expires at the given instant, so the whole set falls due at once. Prints the
 // seconds taken and the creation rate as JSON.
+//
+//   coffer-bench-seed metrics-cost [reads per round]
+//
+// measures what metrics add to a KV read (see MetricsCost.swift).
 @_spi(Benchmarks) import CofferCore
 import CofferStorage
 import Foundation
 import Logging
 
 let arguments = CommandLine.arguments
+if arguments.count >= 2, arguments[1] == "metrics-cost" {
+    try await MetricsCost.run(reads: arguments.count > 2 ? max(1, Int(arguments[2]) ?? 20_000) : 20_000)
+    exit(0)
+}
 guard arguments.count == 6, let count = Int(arguments[4]), let expireAt = Double(arguments[5]) else {
     FileHandle.standardError.write(Data("usage: coffer-bench-seed <database> <unseal key> <root token> <count> <expire at>\n".utf8))
     exit(2)

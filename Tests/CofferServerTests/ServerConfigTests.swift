@@ -1,3 +1,6 @@
+import CofferCore
+import CofferCrypto
+import CofferSDK
 @testable import CofferServer
 import Foundation
 import Testing
@@ -50,7 +53,7 @@ struct ServerConfigTests {
     }
 
     @Test("mistakes are startup errors naming the file and line", arguments: [
-        ("storage \"inmem\" {}\nlistener \"tcp\" { tls_disable = true }\ntelemetry {}\n", "bad.hcl:3"),
+        ("storage \"inmem\" {}\nlistener \"tcp\" { tls_disable = true }\ntelemetry {\n  statsd_address = \"x\"\n}\n", "bad.hcl:4"),
         ("storage \"inmem\" {}\nlistener \"tcp\" {\n  tls_disable = true\n  adress = \"x\"\n}\n", "bad.hcl:4"),
         ("storage \"consul\" {}\nlistener \"tcp\" { tls_disable = true }\n", "bad.hcl:1"),
         ("storage \"inmem\" {}\nlistener \"tcp\" { tls_disable = true }\nmax_lease_ttl = \"forever\"\n", "bad.hcl:3"),
@@ -93,8 +96,12 @@ struct ExampleConfigTests {
     @Test("every file in config/ loads", arguments: ["coffer.hcl", "coffer.json", "tls.hcl", "lab.hcl"])
     func loads(name: String) throws {
         let config = try ServerConfig.load(path: Self.configDirectory.appendingPathComponent(name).path)
-        #expect(config.storage == .sqlite(path: "coffer.db"))
+        #expect(config.storage == .sqlite(path: name == "lab.hcl" ? "lab-data/coffer.db" : "coffer.db"))
         #expect(!config.listeners.isEmpty)
+        if name == "lab.hcl" {
+            #expect(config.seal?.currentKey == "env://COFFER_SEAL_KEY")
+            #expect(config.initialize.map(\.name) == ["audit", "secrets", "access"])
+        }
     }
 
     @Test("listener timeouts: Vault's defaults, durations in the stanza, and out-of-range values refused")

@@ -7,10 +7,11 @@ import Prometheus
 
 /// The server's metrics: one swift-metrics factory feeding both Prometheus (swift-prometheus's
 /// registry, for `?format=prometheus`) and the running summaries of Vault's JSON format.
-final class ServerMetrics: Sendable {
+public final class ServerMetrics: Sendable {
     let prometheus = PrometheusCollectorRegistry()
     let summaries = SummaryMetricsFactory()
-    let factory: any MetricsFactory
+    /// Where the core records: both of the above.
+    public let factory: any MetricsFactory
     /// False when `prometheus_retention_time` is 0: `?format=prometheus` is refused, as Vault does.
     let prometheusEnabled: Bool
     private let unsealed: CoreMetrics.Gauge
@@ -19,7 +20,8 @@ final class ServerMetrics: Sendable {
     /// Vault's timer buckets, in milliseconds.
     static let millisecondBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
 
-    init(telemetry: ServerConfig.Telemetry) {
+    /// The registries for a server configured with `telemetry`.
+    public init(telemetry: ServerConfig.Telemetry) {
         var prometheusFactory = PrometheusMetricsFactory(registry: prometheus)
         prometheusFactory.defaultValueHistogramBuckets = Self.millisecondBuckets
         // Vault's names are dotted (`vault.core.handle_request`); Prometheus's use underscores.
