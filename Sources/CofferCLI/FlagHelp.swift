@@ -43,6 +43,8 @@ enum FlagHelp {
         "key": "The key to use.",
         "key-shares": "Number of key shares to split the root key into.",
         "key-threshold": "Number of key shares needed to reconstruct the root key.",
+        "recovery-shares": "Number of recovery key shares, for a server with an auto-unseal seal.",
+        "recovery-threshold": "Number of recovery key shares needed to authorise recovery operations.",
         "listing-visibility": "Whether the mount shows in the UI's listing: unauth or hidden.",
         "local": "Mark the mount as local to this cluster.",
         "log-level": "Log level: trace, debug, info, warn or error.",

@@ -148,6 +148,22 @@ struct StaticSealTests {
         try await server.stop()
     }
 
+    @Test("coffer operator init asks an auto-unsealed server for recovery shares, and status labels them")
+    func operatorInit() async throws {
+        let directory = try TemporaryDirectory.make("coffer-static-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await ServerProcess.start(configPath: try Node(directory: directory).config(current: ("k", Self.hexKey())))
+        let environment = ["VAULT_ADDR": server.address]
+        let initialised = try runCoffer(["operator", "init", "-recovery-shares=3", "-recovery-threshold=2", "-format=json"], environment: environment)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        let out = try #require(try JSONParser.parse(Array(initialised.stdout.utf8)).objectValue)
+        #expect(out["recovery_keys_b64"]?.arrayValue?.count == 3 && out["unseal_keys_b64"] == [] && out["recovery_keys_threshold"] == 2)
+        #expect(out["root_token"]?.stringValue?.isEmpty == false)
+        let status = try runCoffer(["status"], environment: environment)
+        #expect(status.status == 0 && status.stdout.contains("static") && status.stdout.contains("Total Recovery Shares"))
+        try await server.stop()
+    }
+
     @Test("keys that cannot be used stop the server at start with a clear message")
     func badKeys() async throws {
         let directory = try TemporaryDirectory.make("coffer-static-")
