@@ -40,6 +40,8 @@ final class JWTMethod: AutoAuthMethod {
     }
 
     func credentialsChanged() async -> Bool {
+        // A pod's projected token rotates on its own schedule; only a new CI JWT means a new identity.
+        guard method.type == "jwt" else { return false }
         guard let data = FileManager.default.contents(atPath: tokenPath), data.count <= 1024 * 1024 else { return false }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return !text.isEmpty && text != lastJWT.withLock { $0 }

@@ -73,7 +73,7 @@ struct AgentTests {
             """.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
         let agent = try AgentProcess(configPath: dir + "/agent.hcl")
 
-        #expect(try await eventually(30) { Self.read(dir + "/secrets/db.env") == "DB_USER=app\nDB_PASS=hunter2\n" }, "\(agent.log)")
+        #expect(await eventually(30) { Self.read(dir + "/secrets/db.env") == "DB_USER=app\nDB_PASS=hunter2\n" }, "\(agent.log)")
         let token = try #require(Self.read(dir + "/token"))
         #expect(!token.hasSuffix("\n") && token.hasPrefix("hvs."))
         #expect(Self.read(dir + "/token-copy") == token)
@@ -83,12 +83,12 @@ struct AgentTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/secret-id"), "remove_secret_id_file_after_reading defaults to true")
         let client = VaultHTTP(address: server.address, token: token)
         #expect(try await client.read("auth/token/lookup-self").data?["policies"] == ["app", "default"])
-        #expect(try await eventually(10) { Self.lines(dir + "/notified") == 1 })
+        #expect(await eventually(10) { Self.lines(dir + "/notified") == 1 })
 
         // The secret changes: the file follows, and the app is told once.
         #expect(try await root.write("secret/data/app/db", ["data": ["username": "app", "password": "rotated"]]).status == 200)
-        #expect(try await eventually(15) { Self.read(dir + "/secrets/db.env") == "DB_USER=app\nDB_PASS=rotated\n" })
-        #expect(try await eventually(10) { Self.lines(dir + "/notified") == 2 })
+        #expect(await eventually(15) { Self.read(dir + "/secrets/db.env") == "DB_USER=app\nDB_PASS=rotated\n" })
+        #expect(await eventually(10) { Self.lines(dir + "/notified") == 2 })
         // Renders with the same output do not run the command again; the 6 s token is renewed
         // (same token in the sink) rather than replaced.
         try await Task.sleep(for: .seconds(8))
@@ -191,6 +191,35 @@ struct AgentTests {
         try await server.stop()
     }
 
+    @Test("kubernetes auto-auth reads the service-account token file and leaves it in place")
+    func kubernetes() async throws {
+        let standIn = try await KubernetesStandIn.start()
+        defer { standIn.stop() }
+        let (server, _) = try await KubernetesAuthTests.setup(standIn)
+        let dir = try TemporaryDirectory.make("coffer-agent-k8s-")
+        let serviceAccountToken = try await standIn.mint("app", namespace: "default", audiences: ["vault"])
+        try serviceAccountToken.write(toFile: dir + "/sa-token", atomically: true, encoding: .utf8)
+        try """
+            exit_after_auth = true
+            vault { address = "\(server.address)" }
+            auto_auth {
+              method "kubernetes" {
+                config = {
+                  role       = "app"
+                  token_path = "\(dir)/sa-token"
+                }
+              }
+              sink "file" { config = { path = "\(dir)/token" } }
+            }
+            """.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(configPath: dir + "/agent.hcl")
+        #expect(try await agent.waitForExit() == 0, "\(agent.log)")
+        let token = try #require(Self.read(dir + "/token"))
+        #expect(try await VaultHTTP(address: server.address, token: token).read("secret/data/app/db").data?["data"] == ["password": "hunter2"])
+        #expect(FileManager.default.fileExists(atPath: dir + "/sa-token"))
+        try await server.stop()
+    }
+
     @Test("a wrapping sink holds wrap info that unwraps to the token; token_file auth")
     func wrapTTLSink() async throws {
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
@@ -285,10 +314,10 @@ struct AgentTests {
             }
             """.write(toFile: dir + "/live.hcl", atomically: true, encoding: .utf8)
         let live = try AgentProcess(configPath: dir + "/live.hcl")
-        #expect(try await eventually(20) { Self.read(dir + "/live.out") == "v1 app" }, "\(live.log)")
+        #expect(await eventually(20) { Self.read(dir + "/live.out") == "v1 app" }, "\(live.log)")
         try "v2 {{ with secret \"secret/data/app/db\" }}{{ .Data.data.password }}{{ end }}".write(toFile: dir + "/live.tpl", atomically: true, encoding: .utf8)
         live.send(SIGHUP)
-        #expect(try await eventually(10) { Self.read(dir + "/live.out") == "v2 hunter2" }, "\(live.log)")
+        #expect(await eventually(10) { Self.read(dir + "/live.out") == "v2 hunter2" }, "\(live.log)")
         #expect(try await live.stop() == 0)
         try await server.stop()
     }
@@ -335,10 +364,10 @@ struct AgentTests {
             guard let user = values["PGUSER"], let password = values["PGPASSWORD"] else { return nil }
             return (user, password)
         }
-        #expect(try await eventually(30) { credentials() != nil }, "\(agent.log)")
+        #expect(await eventually(30) { credentials() != nil }, "\(agent.log)")
         let (firstUser, firstPassword) = try #require(credentials())
         #expect(try pg.canLogIn(firstUser, firstPassword))
-        #expect(try await eventually(15) { credentials().map { $0.0 != firstUser } ?? false }, "\(agent.log)")
+        #expect(await eventually(15) { credentials().map { $0.0 != firstUser } ?? false }, "\(agent.log)")
         let (secondUser, secondPassword) = try #require(credentials())
         #expect(try pg.canLogIn(secondUser, secondPassword), "the new credentials work")
         #expect(Self.lines(dir + "/notified") >= 2)
