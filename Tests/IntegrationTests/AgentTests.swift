@@ -101,6 +101,36 @@ struct AgentTests {
         try await server.stop()
     }
 
+    @Test("failed logins are retried with backoff until the credentials appear; a token at its max TTL is replaced by a new login")
+    func backoffAndReauth() async throws {
+        let (server, root) = try await Self.appRoleServer()
+        #expect(try await root.write("auth/approle/role/app", ["token_policies": "app", "token_ttl": "3s", "token_max_ttl": "5s"]).status == 204)
+        let dir = try TemporaryDirectory.make("coffer-agent-backoff-")
+        try """
+            vault { address = "\(server.address)" }
+            auto_auth {
+              method "approle" {
+                min_backoff = "1s"
+                max_backoff = "2s"
+                config = { role_id_file_path = "\(dir)/role-id", secret_id_file_path = "\(dir)/secret-id" }
+              }
+              sink "file" { config = { path = "\(dir)/token" } }
+            }
+            """.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(configPath: dir + "/agent.hcl")
+        #expect(await eventually(10) { agent.log.components(separatedBy: "no such file").count > 2 }, "\(agent.log)")
+        #expect(agent.isRunning, "without exit_on_err the agent keeps trying")
+        try await Self.writeAppRoleCredentials(root, into: dir)
+        #expect(await eventually(10) { Self.read(dir + "/token") != nil }, "\(agent.log)")
+        let first = try #require(Self.read(dir + "/token"))
+        // Renewed until the 5 s max TTL nears, then a new login (with the remembered secret ID).
+        #expect(await eventually(15) { (Self.read(dir + "/token") ?? first) != first }, "\(agent.log)")
+        let second = try #require(Self.read(dir + "/token"))
+        #expect(try await VaultHTTP(address: server.address, token: second).read("secret/data/app/db").status == 200)
+        #expect(try await agent.stop() == 0)
+        try await server.stop()
+    }
+
     @Test("a JWT-authenticated CI job exits after auth, with the token in its sink and the JWT file removed")
     func jwtExitAfterAuth() async throws {
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
@@ -112,13 +142,16 @@ struct AgentTests {
         #expect(try await root.write("auth/jwt/role/ci", ["role_type": "jwt", "user_claim": "sub", "bound_audiences": "coffer", "token_policies": "ci"]).status == 204)
         #expect(try await root.write("secret/data/ci/deploy", ["data": ["key": "deploy-key"]]).status == 200)
 
-        let now = Int64(Date().timeIntervalSince1970)
-        let header = Base64URL.encode(JSONWriter.encode(["alg": "RS256", "typ": "JWT"]))
-        let claims = Base64URL.encode(JSONWriter.encode(["sub": "pipeline-42", "aud": "coffer", "iat": .int(now), "exp": .int(now + 300)]))
-        let signature = try key.sign(digest: Digest.sha256(Array("\(header).\(claims)".utf8)), hash: .sha2_256, padding: .pkcs1v15)
+        func mint(_ subject: String) throws -> String {
+            let now = Int64(Date().timeIntervalSince1970)
+            let header = Base64URL.encode(JSONWriter.encode(["alg": "RS256", "typ": "JWT"]))
+            let claims = Base64URL.encode(JSONWriter.encode(["sub": .string(subject), "aud": "coffer", "iat": .int(now), "exp": .int(now + 300)]))
+            let signature = try key.sign(digest: Digest.sha256(Array("\(header).\(claims)".utf8)), hash: .sha2_256, padding: .pkcs1v15)
+            return "\(header).\(claims).\(Base64URL.encode(signature))"
+        }
         let dir = try TemporaryDirectory.make("coffer-agent-jwt-")
-        try "\(header).\(claims).\(Base64URL.encode(signature))".write(toFile: dir + "/jwt", atomically: true, encoding: .utf8)
-        try """
+        try mint("pipeline-42").write(toFile: dir + "/jwt", atomically: true, encoding: .utf8)
+        let config = """
             exit_after_auth = true
             vault { address = "\(server.address)" }
             auto_auth {
@@ -135,13 +168,26 @@ struct AgentTests {
               contents    = "{{ with secret \\"secret/data/ci/deploy\\" }}{{ .Data.data.key }}{{ end }}"
               destination = "\(dir)/deploy-key"
             }
-            """.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
+            """
+        try config.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
         let agent = try AgentProcess(configPath: dir + "/agent.hcl")
         #expect(try await agent.waitForExit() == 0, "\(agent.log)")
         let token = try #require(Self.read(dir + "/token"))
         #expect(try await VaultHTTP(address: server.address, token: token).read("auth/token/lookup-self").data?["policies"] == ["ci", "default"])
         #expect(Self.read(dir + "/deploy-key") == "deploy-key")
         #expect(!FileManager.default.fileExists(atPath: dir + "/jwt"), "remove_jwt_after_reading defaults to true")
+
+        // Without exit_after_auth, a new JWT in the file means a new login.
+        try config.replacingOccurrences(of: "exit_after_auth = true", with: "").write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
+        try mint("pipeline-42").write(toFile: dir + "/jwt", atomically: true, encoding: .utf8)
+        let running = try AgentProcess(configPath: dir + "/agent.hcl")
+        #expect(await eventually(20) { !FileManager.default.fileExists(atPath: dir + "/jwt") && Self.read(dir + "/token") != token }, "\(running.log)")
+        let firstRunning = try #require(Self.read(dir + "/token"))
+        try mint("pipeline-43").write(toFile: dir + "/jwt", atomically: true, encoding: .utf8)
+        #expect(await eventually(20) { (Self.read(dir + "/token") ?? firstRunning) != firstRunning }, "\(running.log)")
+        let rotated = try #require(Self.read(dir + "/token"))
+        #expect(try await VaultHTTP(address: server.address, token: rotated).read("auth/token/lookup-self").data?["display_name"] == "jwt-pipeline-43")
+        #expect(try await running.stop() == 0)
         try await server.stop()
     }
 
