@@ -266,6 +266,44 @@ struct AgentTests {
         try await server.stop()
     }
 
+    @Test("a response-wrapped secret ID is unwrapped when it was created at secret_id_response_wrapping_path, and refused otherwise")
+    func wrappedSecretID() async throws {
+        let (server, root) = try await Self.appRoleServer()
+        let dir = try TemporaryDirectory.make("coffer-agent-wrapped-secret-")
+        try await Self.writeAppRoleCredentials(root, into: dir)
+        for (path, expected) in [("auth/approle/role/app/secret-id", Int32(0)), ("auth/approle/role/other/secret-id", 1)] {
+            let wrapped = try await root.request("POST", "auth/approle/role/app/secret-id", body: [:], headers: ["X-Vault-Wrap-TTL": "60s"])
+            let wrappingToken = try #require(wrapped.json?.objectValue?["wrap_info"]?.objectValue?["token"]?.stringValue)
+            try wrappingToken.write(toFile: dir + "/secret-id", atomically: true, encoding: .utf8)
+            try? FileManager.default.removeItem(atPath: dir + "/token")
+            try """
+                exit_after_auth = true
+                vault { address = "\(server.address)" }
+                auto_auth {
+                  method "approle" {
+                    exit_on_err = true
+                    config = {
+                      role_id_file_path = "\(dir)/role-id"
+                      secret_id_file_path = "\(dir)/secret-id"
+                      secret_id_response_wrapping_path = "\(path)"
+                    }
+                  }
+                  sink "file" { config = { path = "\(dir)/token" } }
+                }
+                """.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
+            let agent = try AgentProcess(configPath: dir + "/agent.hcl")
+            #expect(try await agent.waitForExit() == expected, "\(agent.log)")
+            if expected == 0 {
+                let token = try #require(Self.read(dir + "/token"))
+                #expect(try await VaultHTTP(address: server.address, token: token).read("secret/data/app/db").status == 200)
+            } else {
+                #expect(agent.log.contains("not at secret_id_response_wrapping_path"), "\(agent.log)")
+                #expect(Self.read(dir + "/token") == nil)
+            }
+        }
+        try await server.stop()
+    }
+
     @Test("a wrapping sink holds wrap info that unwraps to the token; token_file auth")
     func wrapTTLSink() async throws {
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
