@@ -32,6 +32,7 @@ public struct AgentRunner: Sendable {
         if let pidFile = config.pidFile {
             try? AtomicFile.replace(Array("\(getpid())".utf8), at: pidFile, mode: 0o644, createDirectories: false)
         }
+        FileHandle.standardOutput.write(Data("==> Coffer agent started! Log data will stream in below:\n".utf8))
         let store = TokenStore()
         let reload = ReloadSignal()
         let signals = SignalWatcher()

@@ -64,7 +64,7 @@ struct TemplateRunner: Sendable {
                 throw CancellationError()
             } catch {
                 failures += 1
-                logger.error("template \(name): \(error)", metadata: ["destination": "\(stanza.destination)", "attempt": "\(failures)"])
+                logger.error("\(error is TemplateError || error is FetchFailure ? "" : "template \(name): ")\(error)", metadata: ["destination": "\(stanza.destination)", "attempt": "\(failures)"])
                 if numRetries >= 0, failures > numRetries, exitOnRetryFailure || once {
                     logger.error("template \(name): giving up after \(failures) attempts")
                     throw AgentExit(status: 1)
@@ -122,7 +122,7 @@ struct TemplateRunner: Sendable {
                         response = try await http.call("PUT", request.path, token: token, body: .object(body))
                     }
                 } catch {
-                    throw FetchFailure(description: "error fetching \(request.path): \(error)")
+                    throw FetchFailure(description: "template: \(name):\(rendering.lines[request] ?? 1): error fetching \(request.path): \(error)")
                 }
                 let secret = TemplateContext.secret(fromResponse: response)
                 let lease = response["lease_duration"]?.intValue ?? 0

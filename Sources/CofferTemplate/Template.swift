@@ -34,9 +34,11 @@ public struct Template: Sendable {
             try evaluator.run(nodes)
         } catch {
             if evaluator.missing.isEmpty { throw error }
-            return TemplateRendering(output: nil, used: evaluator.used, missing: evaluator.missing)
+            return TemplateRendering(output: nil, used: evaluator.used, missing: evaluator.missing, lines: evaluator.lines)
         }
-        return TemplateRendering(output: evaluator.missing.isEmpty ? evaluator.output : nil, used: evaluator.used, missing: evaluator.missing)
+        return TemplateRendering(
+            output: evaluator.missing.isEmpty ? evaluator.output : nil, used: evaluator.used, missing: evaluator.missing, lines: evaluator.lines
+        )
     }
 }
 
@@ -97,4 +99,6 @@ public struct TemplateRendering: Sendable {
     public var used: [SecretRequest]
     /// Those the context did not hold.
     public var missing: [SecretRequest]
+    /// The line of each secret's first `secret` call, for errors about fetching it.
+    public var lines: [SecretRequest: Int]
 }

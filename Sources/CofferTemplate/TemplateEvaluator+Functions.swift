@@ -27,7 +27,13 @@ extension TemplateEvaluator {
         var values = [TemplateValue]()
         for operand in arguments { values.append(try argument(operand, dot: dot, line: line)) }
         values += piped
-        return try apply(function, values, line: line)
+        let result = try apply(function, values, line: line)
+        // Strings built in variables (`$x = printf "%s%s" $x $x`) never reach the output
+        // bound, so each result is held to it too.
+        if case .string(let text)? = result, text.utf8.count > Template.maxOutput {
+            throw fail(line, "\(function) produced more than \(Template.maxOutput) bytes")
+        }
+        return result
     }
 
     private func count(_ function: String, _ values: [TemplateValue], _ expected: Int, line: Int) throws(TemplateError) {
@@ -47,7 +53,7 @@ extension TemplateEvaluator {
             guard !values.isEmpty else { throw fail(line, "wrong number of args for secret: want at least 1 got 0") }
             var parts = [String]()
             for value in values { parts.append(try string(function, value, line: line)) }
-            return secret(SecretRequest(path: parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "/")), data: Array(parts.dropFirst())))
+            return secret(SecretRequest(path: parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "/")), data: Array(parts.dropFirst())), line: line)
         case "env":
             try count(function, values, 1, line: line)
             return .string(context.environment[try string(function, values[0], line: line)] ?? "")

@@ -10,6 +10,7 @@ struct TemplateEvaluator {
     private var outputBytes = 0
     private(set) var used: [SecretRequest] = []
     private(set) var missing: [SecretRequest] = []
+    private(set) var lines: [SecretRequest: Int] = [:]
     private var variables: [(String, TemplateValue)] = []
     private var steps = 0
 
@@ -202,8 +203,11 @@ struct TemplateEvaluator {
     }
 
     /// Records a `secret` call and answers what the context holds for it.
-    mutating func secret(_ request: SecretRequest) -> TemplateValue {
-        if !used.contains(request) { used.append(request) }
+    mutating func secret(_ request: SecretRequest, line: Int) -> TemplateValue {
+        if !used.contains(request) {
+            used.append(request)
+            lines[request] = line
+        }
         if let found = context.secrets[request] { return found }
         if !missing.contains(request) { missing.append(request) }
         return nil

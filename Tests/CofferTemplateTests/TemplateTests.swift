@@ -141,6 +141,7 @@ struct TemplateTests {
         let first = try template.render(TemplateContext())
         #expect(first.output == nil)
         #expect(first.missing.map(\.path) == ["database/creds/app", "secret/data/x"])
+        #expect(first.lines[SecretRequest(path: "secret/data/x")] == 1)
         let creds = TemplateContext.secret(fromResponse: ["data": ["username": "v-app-1"], "lease_id": "database/creds/app/abc", "lease_duration": 60, "renewable": true])
         let x = TemplateContext.secret(fromResponse: ["data": ["data": ["y": "z"]]])
         let second = try template.render(TemplateContext(secrets: [SecretRequest(path: "database/creds/app"): creds, SecretRequest(path: "secret/data/x"): x]))
@@ -181,5 +182,7 @@ struct TemplateTests {
         #expect(throws: TemplateError.self) { try Template(String(repeating: "x", count: Template.maxLength + 1), name: "big") }
         #expect(throws: TemplateError.self) { try Template("{{ range 100000 }}{{ range 100000 }}x{{ end }}{{ end }}", name: "loop").render(TemplateContext()) }
         #expect(throws: TemplateError.self) { try Template(#"{{ printf "%999999999d" 1 }}"#, name: "w").render(TemplateContext()) }
+        // A string doubled in a variable never reaches the output, but is bounded all the same.
+        #expect(throws: TemplateError.self) { try Template(#"{{ $x := "ab" }}{{ range 64 }}{{ $x = printf "%s%s" $x $x }}{{ end }}"#, name: "grow").render(TemplateContext()) }
     }
 }

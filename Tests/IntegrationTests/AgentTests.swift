@@ -361,9 +361,9 @@ struct AgentTests {
 
         // Permission denied on a secret, and a template syntax error, each with the template's name.
         try await Self.writeAppRoleCredentials(root, into: dir)
-        try "{{ with secret \"secret/data/other\" }}{{ .Data.data.x }}{{ end }}".write(toFile: dir + "/denied.tpl", atomically: true, encoding: .utf8)
+        try "# generated\n{{ with secret \"secret/data/other\" }}{{ .Data.data.x }}{{ end }}".write(toFile: dir + "/denied.tpl", atomically: true, encoding: .utf8)
         try "line one\n{{ if true }}\n".write(toFile: dir + "/broken.tpl", atomically: true, encoding: .utf8)
-        for (source, expected) in [("denied.tpl", "error fetching secret/data/other: GET secret/data/other: Code: 403. Errors: * permission denied"), ("broken.tpl", "template: \(dir)/broken.tpl:3: unexpected EOF")] {
+        for (source, expected) in [("denied.tpl", "template: \(dir)/denied.tpl:2: error fetching secret/data/other: GET secret/data/other: Code: 403. Errors: * permission denied"), ("broken.tpl", "template: \(dir)/broken.tpl:3: unexpected EOF")] {
             try await Self.writeAppRoleCredentials(root, into: dir)
             try """
                 vault {
