@@ -57,7 +57,8 @@ struct AgentHTTP: Sendable {
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
-        configuration.redirectConfiguration = .disallow
+        // A standby answers 307 to the active node, as Vault's client follows.
+        configuration.redirectConfiguration = .follow(max: 3, allowCycles: false)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -106,6 +106,24 @@ struct TemplateTests {
         #expect(failure(#"{{ if lt 1 "a" }}{{ end }}"#) != nil)
     }
 
+    @Test("trimmed else branches and else-with chains, as Go parses them")
+    func elseForms() throws {
+        let text = """
+            {{- with env "MISSING" -}}
+              first {{ . }}
+            {{- else with env "MODE" -}}
+              second {{ . }}
+            {{- else -}}
+              none
+            {{- end }}
+            """
+        #expect(try render(text, environment: ["MODE": "dev"]) == "second dev")
+        #expect(try render(text, environment: ["MISSING": "x", "MODE": "dev"]) == "first x")
+        #expect(try render(text) == "none")
+        #expect(try render("{{ if false }}a{{ else if false }}b{{ else if true }}c{{ else }}d{{ end }}") == "c")
+        #expect(try render(#"{{ range $i, $c := split "," "x,y" -}} {{ $i }}{{ $c }} {{- end }}"#) == "0x1y")
+    }
+
     @Test("pipelines pass the value as the last argument")
     func pipelines() throws {
         #expect(try render(#"{{ "hello" | printf "%s world" }}"#) == "hello world")
