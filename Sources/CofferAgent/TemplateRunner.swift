@@ -111,7 +111,9 @@ struct TemplateRunner: Sendable {
             for request in rendering.missing {
                 let response: JSONObject
                 do {
-                    if request.data.isEmpty {
+                    if request.isList {
+                        response = try await http.call("LIST", request.path, token: token)
+                    } else if request.data.isEmpty {
                         response = try await http.call("GET", request.path, token: token)
                     } else {
                         var body = JSONObject()
@@ -124,7 +126,7 @@ struct TemplateRunner: Sendable {
                 } catch {
                     throw FetchFailure(description: "template: \(name):\(rendering.lines[request] ?? 1): error fetching \(request.path): \(error)")
                 }
-                let secret = TemplateContext.secret(fromResponse: response)
+                let secret = request.isList ? TemplateContext.keys(fromResponse: response) : TemplateContext.secret(fromResponse: response)
                 let lease = response["lease_duration"]?.intValue ?? 0
                 let leased = !(response["lease_id"]?.stringValue ?? "").isEmpty && lease > 0
                 let refresh: Duration = leased ? .milliseconds(max(1000, lease * 667)) : .seconds(staticInterval)

@@ -42,20 +42,24 @@ public struct Template: Sendable {
     }
 }
 
-/// A secret a template asks for: `secret "path"` reads, `secret "path" "k=v" …` writes.
+/// A secret a template asks for: `secret "path"` reads, `secret "path" "k=v" …` writes,
+/// `secrets "path/"` lists.
 public struct SecretRequest: Hashable, Sendable, CustomStringConvertible {
     /// The API path without `/v1/`.
     public var path: String
     /// `key=value` arguments; non-empty means a write.
     public var data: [String]
+    /// True for `secrets`: a LIST whose answer is the list of keys.
+    public var isList: Bool
 
     /// Creates a request.
-    public init(path: String, data: [String] = []) {
+    public init(path: String, data: [String] = [], isList: Bool = false) {
         self.path = path
         self.data = data
+        self.isList = isList
     }
 
-    public var description: String { data.isEmpty ? "secret(\(path))" : "secret(\(path), write)" }
+    public var description: String { isList ? "secrets(\(path))" : (data.isEmpty ? "secret(\(path))" : "secret(\(path), write)") }
 }
 
 /// What a template sees: the secrets fetched so far, the environment, and the missing-key rule.
@@ -73,6 +77,12 @@ public struct TemplateContext: Sendable {
         self.secrets = secrets
         self.environment = environment
         self.errorOnMissingKey = errorOnMissingKey
+    }
+
+    /// The keys of a LIST response, sorted, as consul-template's `secrets` returns them.
+    public static func keys(fromResponse response: JSONObject) -> JSONValue {
+        let keys = response["data"]?.objectValue?["keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return .strings(keys.sorted())
     }
 
     /// Shapes an API response (`data`, `lease_id`, …) as consul-template's `Secret`.

@@ -5,7 +5,7 @@ import Foundation
 /// `print*`, comparisons) and consul-template's (`secret`, `env`, `toJSON`, base64 …).
 extension TemplateEvaluator {
     static let functionNames: Set<String> = [
-        "secret", "env", "printf", "print", "println", "toJSON", "toJSONPretty", "parseJSON", "base64Encode", "base64Decode",
+        "secret", "secrets", "env", "printf", "print", "println", "toJSON", "toJSONPretty", "parseJSON", "base64Encode", "base64Decode",
         "base64URLEncode", "base64URLDecode", "index", "len", "not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge",
         "toUpper", "toLower", "trimSpace", "split", "join", "replaceAll", "contains",
     ]
@@ -54,6 +54,10 @@ extension TemplateEvaluator {
             var parts = [String]()
             for value in values { parts.append(try string(function, value, line: line)) }
             return secret(SecretRequest(path: parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "/")), data: Array(parts.dropFirst())), line: line)
+        case "secrets":
+            try count(function, values, 1, line: line)
+            let path = try string(function, values[0], line: line).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            return secret(SecretRequest(path: path, isList: true), line: line)
         case "env":
             try count(function, values, 1, line: line)
             return .string(context.environment[try string(function, values[0], line: line)] ?? "")

@@ -170,6 +170,20 @@ struct TemplateTests {
         #expect(write.missing == [SecretRequest(path: "pki/issue/web", data: ["common_name=a.example", "ttl=1h"])])
     }
 
+    @Test("secrets lists keys, which range and secret can use together")
+    func listing() throws {
+        let list = SecretRequest(path: "secret/metadata/apps", isList: true)
+        let template = try Template(#"{{ range secrets "secret/metadata/apps/" }}{{ . }}={{ with secret (printf "secret/data/apps/%s" .) }}{{ .Data.data.v }}{{ end }};{{ end }}"#, name: "l")
+        let first = try template.render(TemplateContext())
+        #expect(first.missing == [list])
+        let keys = TemplateContext.keys(fromResponse: ["data": ["keys": ["b", "a"]]])
+        let second = try template.render(TemplateContext(secrets: [list: keys]))
+        #expect(second.missing.map(\.path) == ["secret/data/apps/a", "secret/data/apps/b"])
+        let value = { (v: String) in TemplateContext.secret(fromResponse: ["data": ["data": ["v": .string(v)]]]) }
+        let third = try template.render(TemplateContext(secrets: [list: keys, SecretRequest(path: "secret/data/apps/a"): value("1"), SecretRequest(path: "secret/data/apps/b"): value("2")]))
+        #expect(third.output == "a=1;b=2;")
+    }
+
     @Test("syntax errors name the template and line")
     func syntaxErrors() {
         func parseError(_ text: String) -> TemplateError? {
