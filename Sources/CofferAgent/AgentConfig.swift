@@ -48,6 +48,8 @@ public struct AgentConfig: Sendable {
         public var dhPath: String?
         /// Additional authenticated data for the encryption.
         public var aad: String?
+        /// Derive the AES key from the shared secret with HKDF (salted by both public keys).
+        public var deriveKey = false
         /// Where the stanza is.
         public var location: String
     }

@@ -222,8 +222,7 @@ struct AgentConfigDecoder {
             case "dh_path": sink.dhPath = try string(field)
             case "aad": sink.aad = try string(field)
             case "aad_env_var": sink.aad = ProcessInfo.processInfo.environment[try string(field)]
-            case "derive_key":
-                if try bool(field) { throw fail(field, "derive_key is not supported; the shared secret is used as the key") }
+            case "derive_key": sink.deriveKey = try bool(field)
             default: throw fail(field, "unknown sink option \"\(field.key)\"")
             }
         }

@@ -123,21 +123,30 @@ struct AgentConfigTests {
         #expect(error(#"{"auto_auth": {"method": {"ldap": {}}}}"#, json: true) == "error in configuration agent.json (key \"method\"): unknown auto_auth method \"ldap\"; coffer agent supports \"approle\", \"jwt\", \"kubernetes\", \"token_file\"")
     }
 
-    @Test("a dh sink envelope opens with the reader's private key and the aad, and not without")
-    func dhEnvelope() throws {
+    @Test("a dh sink envelope opens with the reader's private key and the aad (and a derived key when asked), and not without", arguments: [false, true])
+    func dhEnvelope(deriveKey: Bool) throws {
         let directory = NSTemporaryDirectory() + "coffer-dh-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (readerPrivate, readerPublic) = Curve25519.generateKeyPair()
         try #"{"curve25519_public_key":"\#(Base64.encode(readerPublic))"}"#.write(toFile: directory + "/dh.json", atomically: true, encoding: .utf8)
-        let sealed = try DHEnvelope.seal(Array("hvs.secret-token".utf8), remotePublicKeyFile: directory + "/dh.json", aad: "my-aad", location: "t")
+        let sealed = try DHEnvelope.seal(Array("hvs.secret-token".utf8), remotePublicKeyFile: directory + "/dh.json", aad: "my-aad", deriveKey: deriveKey, location: "t")
         let envelope = try #require(try JSONParser.parse(sealed).objectValue)
+        #expect(envelope.keys.sorted() == ["curve25519_public_key", "encrypted_payload", "nonce"])
         let agentPublic = try #require(envelope["curve25519_public_key"]?.stringValue.flatMap(Base64.decode))
         let nonce = try #require(envelope["nonce"]?.stringValue.flatMap(Base64.decode))
-        let payload = try #require(envelope["payload"]?.stringValue.flatMap(Base64.decode))
-        let key = try Curve25519.sharedSecret(privateKey: readerPrivate, publicKey: agentPublic)
+        let payload = try #require(envelope["encrypted_payload"]?.stringValue.flatMap(Base64.decode))
+        // The reader's side of the computation, written out independently of the agent's.
+        let shared = try Curve25519.sharedSecret(privateKey: readerPrivate, publicKey: agentPublic)
+        var key = shared
+        if deriveKey {
+            let (salt, info) = readerPublic.lexicographicallyPrecedes(agentPublic) ? (readerPublic, agentPublic) : (agentPublic, readerPublic)
+            key = SecureBytes(copying: HKDF.sha256(secret: shared, salt: salt, info: info, length: 32))
+        }
         #expect(AESGCM.open(payload, key: key, nonce: nonce, associatedData: Array("my-aad".utf8)) == Array("hvs.secret-token".utf8))
         #expect(AESGCM.open(payload, key: key, nonce: nonce, associatedData: Array("other".utf8)) == nil)
+        let other = deriveKey ? shared : SecureBytes(copying: HKDF.sha256(secret: shared, salt: readerPublic, info: agentPublic, length: 32))
+        #expect(AESGCM.open(payload, key: other, nonce: nonce, associatedData: Array("my-aad".utf8)) == nil)
         #expect(!String(decoding: sealed, as: UTF8.self).contains("secret-token"))
     }
 }

@@ -304,7 +304,7 @@ struct AgentTests {
         try await server.stop()
     }
 
-    @Test("a wrapping sink holds wrap info that unwraps to the token; token_file auth")
+    @Test("a wrapping sink holds wrap info that unwraps to the token, a dh sink the token encrypted for its reader; token_file auth")
     func wrapTTLSink() async throws {
         let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
         let root = VaultHTTP(address: server.address, token: "root")
@@ -322,11 +322,30 @@ struct AgentTests {
                 config = { path = "\(dir)/wrapped" }
               }
               sink "file" { config = { path = "\(dir)/plain" } }
+              sink "file" {
+                dh_type    = "curve25519"
+                dh_path    = "\(dir)/reader.json"
+                derive_key = true
+                aad        = "app-1"
+                config     = { path = "\(dir)/encrypted" }
+              }
             }
             """.write(toFile: dir + "/agent.hcl", atomically: true, encoding: .utf8)
+        let (readerPrivate, readerPublic) = Curve25519.generateKeyPair()
+        try JSONWriter.string(["curve25519_public_key": .string(Base64.encode(readerPublic))]).write(toFile: dir + "/reader.json", atomically: true, encoding: .utf8)
         let agent = try AgentProcess(configPath: dir + "/agent.hcl")
         #expect(try await agent.waitForExit() == 0, "\(agent.log)")
         #expect(Self.read(dir + "/plain") == token)
+        let envelope = try #require(try JSONParser.parse(Self.read(dir + "/encrypted") ?? "").objectValue)
+        let agentPublic = try #require(envelope["curve25519_public_key"]?.stringValue.flatMap(Base64.decode))
+        let shared = try Curve25519.sharedSecret(privateKey: readerPrivate, publicKey: agentPublic)
+        let (salt, info) = readerPublic.lexicographicallyPrecedes(agentPublic) ? (readerPublic, agentPublic) : (agentPublic, readerPublic)
+        let opened = AESGCM.open(
+            try #require(envelope["encrypted_payload"]?.stringValue.flatMap(Base64.decode)),
+            key: SecureBytes(copying: HKDF.sha256(secret: shared, salt: salt, info: info, length: 32)),
+            nonce: try #require(envelope["nonce"]?.stringValue.flatMap(Base64.decode)), associatedData: Array("app-1".utf8)
+        )
+        #expect(opened == Array(token.utf8), "the encrypted sink opens to the token")
         let wrapInfo = try #require(try JSONParser.parse(Self.read(dir + "/wrapped") ?? "").objectValue)
         #expect(wrapInfo["ttl"] == 300)
         let wrappingToken = try #require(wrapInfo["token"]?.stringValue)
