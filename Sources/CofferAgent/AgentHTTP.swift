@@ -17,6 +17,7 @@ public struct AgentAPIError: Error, Sendable, CustomStringConvertible {
     /// Vault's `errors`.
     public let errors: [String]
 
+    /// The method, path, status and Vault's errors, as the log shows them.
     public var description: String {
         if status == 0 { return "\(method) \(path): \(errors.first ?? "connection failed")" }
         return "\(method) \(path): Code: \(status). Errors: " + (errors.isEmpty ? "(none)" : errors.map { "* \($0)" }.joined(separator: " "))

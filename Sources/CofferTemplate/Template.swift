@@ -59,6 +59,7 @@ public struct SecretRequest: Hashable, Sendable, CustomStringConvertible {
         self.isList = isList
     }
 
+    /// The kind of request and its path (never the written data).
     public var description: String { isList ? "secrets(\(path))" : (data.isEmpty ? "secret(\(path))" : "secret(\(path), write)") }
 }
 

@@ -15,5 +15,6 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
 
+    /// Go's `template: NAME:LINE: message` form.
     public var description: String { "template: \(name):\(line): \(message)" }
 }
