@@ -23,7 +23,7 @@ struct APIProxy: Sendable {
         let logger = self.logger
         let app = Application(
             responder: responder,
-            server: .http1(),
+            server: .proxyHTTP1(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress.map { "\($0.ipAddress ?? host):\($0.port ?? port)" } ?? listener.address

@@ -215,6 +215,7 @@ struct AgentTests {
             let proxy = VaultHTTP(address: try await agent.proxyAddress())
             #expect(try await eventually(20) { try await proxy.read("secret/data/app/db").status == 200 }, "\(agent.log)")
             #expect(try await proxy.read("secret/data/app/db").data?["data"] == ["username": "app", "password": "hunter2"])
+            #expect(try await proxy.list("secret/metadata/app").data?["keys"] == ["db"], "the LIST verb goes through the proxy")
             let lookup = try await proxy.read("auth/token/lookup-self")
             #expect(lookup.status == 200)
             #expect(lookup.data?["policies"] == ["app", "default"])
