@@ -91,10 +91,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CofferTemplate", dependencies: ["CofferSDK"], swiftSettings: swiftSettings),
+        .target(
+            name: "CofferAgent",
+            dependencies: [
+                "CofferTemplate", "CofferHCL", "CofferSDK", "CofferCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CofferCLI",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferSDK", "CofferHCL",
+                "CofferServer", "CofferCore", "CofferSDK", "CofferHCL", "CofferAgent",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -133,8 +149,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CofferEnginesTests", dependencies: ["CofferEngines", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferTemplateTests", dependencies: ["CofferTemplate", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "CofferAgentTests", dependencies: ["CofferAgent", "CofferSDK", "CofferCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "CofferCLITests", dependencies: ["CofferCLI"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["CofferTesting", "CofferSDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["CofferTesting", "CofferSDK", "CofferCrypto"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,6 +7,7 @@ public enum CLI {
         Usage: coffer <command> [args]
 
         Common commands:
+            agent       Start a coffer agent (auto-auth, sinks, templates, API proxy)
             read        Read data and retrieves secrets
             write       Write data, configuration, and secrets
             delete      Delete secrets and configuration
@@ -93,6 +94,7 @@ public enum CLI {
         }
         switch command {
         case "server": return await ServerCommand.run(Array(arguments.dropFirst()), environment: environment)
+        case "agent": return await AgentCommand.run(Array(arguments.dropFirst()), environment: environment)
         case "version", "-version", "--version", "-v":
             Output.out("Coffer v\(CofferVersion.coffer) (Vault API \(CofferVersion.vaultCompatible))")
             return 0
