@@ -64,7 +64,7 @@ struct MetricsTests {
         #expect(Self.sample(text, "vault_token_creation", ["auth_method": "approle", "mount_point": "auth/approle/", "creation_ttl": "10m", "token_type": "batch"]) == 1)
         #expect(Self.sample(text, "vault_core_login", ["auth_method": "approle", "role": "ci", "outcome": "success"]) == 1)
         #expect(Self.sample(text, "vault_core_login", ["auth_method": "approle", "outcome": "failure"]) == 1)
-        #expect((Self.sample(text, "vault_barrier_get_count") ?? 0) > 0 && (Self.sample(text, "vault_inmem_put_count") ?? 0) > 0)
+        #expect((Self.sample(text, "vault_barrier_get_count") ?? 0) > 0 && Self.sample(text, "vault_inmem_put_count") == nil)
         #expect(Self.sample(text, "vault_core_unsealed") == 1)
 
         // The same figures in Vault's JSON shape.
