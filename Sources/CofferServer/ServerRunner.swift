@@ -34,6 +34,7 @@ public struct ServerRunner: Sendable {
         switch config.storage {
         case .inmem: storage = InMemoryStorage()
         case .sqlite(let path): storage = try SQLiteStorage(path: path)
+        case .postgresql(let settings): storage = try await PostgresStorage.open(settings, logger: logger)
         }
         var options = CoreOptions(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clock: { Date().timeIntervalSince1970 })
         if case .sqlite(let path) = config.storage {
