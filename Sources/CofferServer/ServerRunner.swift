@@ -40,6 +40,7 @@ public struct ServerRunner: Sendable {
         if case .sqlite(let path) = config.storage {
             options.protectedDirectories = [URL(fileURLWithPath: path).deletingLastPathComponent().path]
         }
+        options.haAdvertiseAddress = config.advertisedAddress
         NumberBounds.onClamp { [logger] field in
             logger.warning("a stored value was out of range and has been clamped; rewrite it to keep the new value", metadata: ["field": "\(field)"])
         }

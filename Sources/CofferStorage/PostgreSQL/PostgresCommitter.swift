@@ -57,7 +57,8 @@ actor PostgresCommitter {
     /// Writes the net effect of `writes` (the last change to each key wins) in one statement:
     /// a statement is atomic by itself, so the batch lands whole or not at all.
     private func apply(_ writes: [StorageWrite]) async throws {
-        try await client.query(Self.statement(table: table, writes), logger: logger)
+        // Consumed to its end so that the pooled connection goes back at once.
+        _ = try await client.query(Self.statement(table: table, writes), logger: logger).collect()
     }
 
     static func statement(table: String, _ writes: [StorageWrite]) throws -> PostgresQuery {

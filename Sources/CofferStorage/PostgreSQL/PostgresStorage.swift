@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// Physical storage in a PostgreSQL table laid out as Vault's (`parent_path`, `path`, `key`,
 /// `value`), so that several coffer nodes can share it and the operator's DBAs back it up and
@@ -151,11 +152,9 @@ public final class PostgresStorage: PhysicalStorage {
             let rows = try await self.client.query(
                 "SELECT value FROM \(unescaped: self.table) WHERE path = \(split.path) AND key = \(split.key)", logger: self.logger
             )
-            for try await row in rows {
-                let value = try row.decode(ByteBuffer?.self)
-                return value.map { Array($0.readableBytesView) } ?? []
-            }
-            return nil
+            // Read to the end: a sequence left half-read keeps its pooled connection leased.
+            guard let row = try await rows.collect().first else { return nil }
+            return try row.decode(ByteBuffer?.self).map { Array($0.readableBytesView) } ?? []
         }
     }
 
@@ -176,7 +175,7 @@ public final class PostgresStorage: PhysicalStorage {
         let query = try Self.scanQuery(table: table, prefix: prefix, after: after, limit: limit)
         return try await call {
             var keys = [String]()
-            for try await row in try await self.client.query(query, logger: self.logger) {
+            for row in try await self.client.query(query, logger: self.logger).collect() {
                 keys.append(try Self.fullKey(row))
             }
             return keys
@@ -189,8 +188,8 @@ public final class PostgresStorage: PhysicalStorage {
                 "SELECT count(*) FROM \(unescaped: self.table) WHERE (path || key) >= \("/" + prefix) AND (path || key) < \("/" + prefix + "\u{10FFFF}")",
                 logger: self.logger
             )
-            for try await row in rows { return Int(try row.decode(Int64.self)) }
-            return 0
+            guard let row = try await rows.collect().first else { return 0 }
+            return Int(try row.decode(Int64.self))
         }
     }
 
@@ -245,23 +244,26 @@ public final class PostgresStorage: PhysicalStorage {
     /// Runs `body` with a time limit, and turns PostgreSQL's errors into storage errors that
     /// carry the server's message (never a value or a password) to the log.
     func call<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: Self.callTimeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw CofferError(.internalError, "PostgreSQL storage did not answer within \(Self.callTimeout)")
-                }
-                return result
+        // Not a task group: a group waits for every child, so a call stuck inside the pool
+        // would hold the request for ever. The work is cancelled and left to end on its own.
+        let work = Task { try await body() }
+        let outcome = Outcome<T>()
+        let result: Result<T, any Error> = await withCheckedContinuation { done in
+            outcome.install(done)
+            Task {
+                outcome.finish(await work.result)
             }
-        } catch let error as CofferError {
-            throw error
-        } catch {
-            throw Self.storageError(error)
+            Task {
+                try? await Task.sleep(for: Self.callTimeout)
+                if outcome.finish(.failure(CofferError(.internalError, "PostgreSQL storage did not answer within \(Self.callTimeout)"))) {
+                    work.cancel()
+                }
+            }
+        }
+        switch result {
+        case .success(let value): return value
+        case .failure(let error as CofferError): throw error
+        case .failure(let error): throw Self.storageError(error)
         }
     }
 
@@ -309,5 +311,32 @@ public final class PostgresStorage: PhysicalStorage {
         default:
             return .require(tls)
         }
+    }
+}
+
+/// The first of two racers to finish resumes the waiting call; the other is ignored.
+private final class Outcome<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Result<T, any Error>, Never>?, result: Result<T, any Error>?)>((nil, nil))
+
+    func install(_ continuation: CheckedContinuation<Result<T, any Error>, Never>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    /// True when this result was the first.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let (first, waiting) = state.withLock { state -> (Bool, CheckedContinuation<Result<T, any Error>, Never>?) in
+            guard state.result == nil else { return (false, nil) }
+            state.result = result
+            defer { state.continuation = nil }
+            return (true, state.continuation)
+        }
+        waiting?.resume(returning: result)
+        return first
     }
 }
