@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
-            dependencies: ["CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting"],
+            dependencies: ["CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

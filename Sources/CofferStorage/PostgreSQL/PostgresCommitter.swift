@@ -7,13 +7,13 @@ import PostgresNIO
 /// written by one statement (one round trip, one WAL flush). Each batch stays atomic: when a
 /// combined statement fails, the batches are retried one by one so that only a faulty one fails.
 actor PostgresCommitter {
-    private let client: PostgresClient
+    private let client: @Sendable () -> PostgresClient
     private let table: String
     private let logger: Logger
     private var pending: [(batch: [StorageWrite], done: CheckedContinuation<Void, any Error>)] = []
     private var draining = false
 
-    init(client: PostgresClient, table: String, logger: Logger) {
+    init(client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger) {
         self.client = client
         self.table = table
         self.logger = logger
@@ -58,7 +58,7 @@ actor PostgresCommitter {
     /// a statement is atomic by itself, so the batch lands whole or not at all.
     private func apply(_ writes: [StorageWrite]) async throws {
         // Consumed to its end so that the pooled connection goes back at once.
-        _ = try await client.query(Self.statement(table: table, writes), logger: logger).collect()
+        _ = try await client().query(Self.statement(table: table, writes), logger: logger).collect()
     }
 
     static func statement(table: String, _ writes: [StorageWrite]) throws -> PostgresQuery {

@@ -6,6 +6,12 @@ struct PostgresKey: Equatable {
     var path: String
     var key: String
 
+    init(parentPath: String, path: String, key: String) {
+        self.parentPath = parentPath
+        self.path = path
+        self.key = key
+    }
+
     /// Splits a full key such as `logical/abc/foo` into `/logical/`, `/logical/abc/`, `foo`.
     init(_ full: String) {
         let pieces = full.split(separator: "/", omittingEmptySubsequences: false)

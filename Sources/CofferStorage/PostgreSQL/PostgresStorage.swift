@@ -12,8 +12,9 @@ import Synchronization
 public final class PostgresStorage: PhysicalStorage {
     /// The settings it was opened with.
     public let settings: PostgresStorageSettings
-    let client: PostgresClient
-    private let runner: Task<Void, Never>
+    private let pools: PostgresPoolSlot
+    /// The current connection pool.
+    var client: PostgresClient { pools.client }
     private let committer: PostgresCommitter
     let logger: Logger
     let table: String
@@ -33,10 +34,9 @@ public final class PostgresStorage: PhysicalStorage {
         self.settings = settings
         self.logger = logger
         self.table = PostgresStorageSettings.quoted(settings.table)
-        client = PostgresClient(configuration: try Self.configuration(settings), backgroundLogger: logger)
-        let client = client
-        runner = Task { await client.run() }
-        committer = PostgresCommitter(client: client, table: table, logger: logger)
+        let pools = PostgresPoolSlot(configuration: try Self.configuration(settings), logger: logger)
+        self.pools = pools
+        committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger)
     }
 
     /// Connects, creates the tables unless told not to, and checks that the entries table is there.
@@ -216,8 +216,7 @@ public final class PostgresStorage: PhysicalStorage {
     }
 
     public func close() async throws {
-        runner.cancel()
-        await runner.value
+        await pools.close()
     }
 
     // MARK: Helpers
@@ -246,25 +245,42 @@ public final class PostgresStorage: PhysicalStorage {
     func call<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         // Not a task group: a group waits for every child, so a call stuck inside the pool
         // would hold the request for ever. The work is cancelled and left to end on its own.
-        let work = Task { try await body() }
         let outcome = Outcome<T>()
         let result: Result<T, any Error> = await withCheckedContinuation { done in
             outcome.install(done)
-            Task {
-                outcome.finish(await work.result)
-            }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: Self.callTimeout)
+                // Cancelled once the work is done, so no timer outlives its call.
+                guard !Task.isCancelled else { return }
                 if outcome.finish(.failure(CofferError(.internalError, "PostgreSQL storage did not answer within \(Self.callTimeout)"))) {
-                    work.cancel()
+                    outcome.cancelWork()
                 }
             }
+            outcome.setWork(Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                outcome.finish(result)
+                timer.cancel()
+            })
         }
         switch result {
         case .success(let value): return value
-        case .failure(let error as CofferError): throw error
-        case .failure(let error): throw Self.storageError(error)
+        case .failure(let error as CofferError):
+            if error.messages.first?.contains("did not answer within") == true { pools.replace(reason: "a call timed out") }
+            throw error
+        case .failure(let error):
+            if Self.isConnectionFailure(error) { pools.replace(reason: "a connection failed") }
+            throw Self.storageError(error)
         }
+    }
+
+    /// True for failures of the connection rather than of the statement: the database went
+    /// away or is restarting. postgres-nio's pool could end up handing out no connection at all
+    /// after such failures, so the pool is replaced (see `PostgresPoolSlot`).
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return !(error is CancellationError) }
+        guard let state = psql.serverInfo?[.sqlState] else { return true }
+        return state.hasPrefix("08") || state.hasPrefix("57P")
     }
 
     static func storageError(_ error: any Error) -> CofferError {
@@ -317,6 +333,10 @@ public final class PostgresStorage: PhysicalStorage {
 /// The first of two racers to finish resumes the waiting call; the other is ignored.
 private final class Outcome<T: Sendable>: Sendable {
     private let state = Mutex<(continuation: CheckedContinuation<Result<T, any Error>, Never>?, result: Result<T, any Error>?)>((nil, nil))
+    private let work = Mutex<Task<Void, Never>?>(nil)
+
+    func setWork(_ task: Task<Void, Never>) { work.withLock { $0 = task } }
+    func cancelWork() { work.withLock { $0 }?.cancel() }
 
     func install(_ continuation: CheckedContinuation<Result<T, any Error>, Never>) {
         let early = state.withLock { state -> Result<T, any Error>? in
