@@ -40,6 +40,9 @@ let package = Package(
             dependencies: [
                 "CofferSDK", "CofferCrypto", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -77,8 +80,10 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferCore", "CofferHCL", "CofferSDK", "CofferStorage",
+                "CofferCore", "CofferHCL", "CofferSDK", "CofferStorage", "CofferEngines",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -110,8 +115,9 @@ let package = Package(
         .target(
             name: "CofferCLI",
             dependencies: [
-                "CofferServer", "CofferCore", "CofferSDK", "CofferHCL", "CofferAgent",
+                "CofferServer", "CofferCore", "CofferSDK", "CofferHCL", "CofferAgent", "CofferStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,7 +137,7 @@ let package = Package(
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
-            dependencies: ["CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting"],
+            dependencies: ["CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -142,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "CofferServerTests",
             dependencies: [
-                "CofferServer", "CofferHCL",
+                "CofferServer", "CofferHCL", "CofferStorage",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -14,6 +14,8 @@ import tempfile
 import time
 import urllib.request
 
+from bench_postgres import postgres_rows
+
 ROOT = "bench-root"
 
 
@@ -432,6 +434,7 @@ def main():
     finally:
         process.terminate()
         process.wait(timeout=30)
+    postgres_rows(args.binary, home, row, ceiling, durable, api, wrk, free_port, duration)
 
     # Memory with many secrets, on a fresh server: the rows above leave tens of thousands of
     # tokens in the in-memory store, which would be counted otherwise.

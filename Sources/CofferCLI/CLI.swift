@@ -101,6 +101,8 @@ public enum CLI {
         case "-h", "-help", "--help", "help":
             Output.out(usage)
             return 0
+        case "operator" where arguments.dropFirst().first == "migrate":
+            return await MigrateCommand.run(Array(arguments.dropFirst(2)))
         case "policy" where arguments.dropFirst().first == "fmt":
             return PolicyFormat.run(Array(arguments.dropFirst(2)))
         default:

@@ -23,6 +23,8 @@ public struct CoreOptions: Sendable {
     public var staticSeal: StaticSealKeys?
     /// Where request, audit, token, lease and storage metrics go; nil records nothing.
     public var metrics: (any MetricsFactory)?
+    /// The address this node advertises as the active node (`api_addr`), with HA storage.
+    public var haAdvertiseAddress = ""
 
     /// Creates options.
     public init(defaultLeaseTTL: Int64? = nil, maxLeaseTTL: Int64? = nil, clock: @escaping @Sendable () -> Double) {
@@ -66,6 +68,8 @@ public final class Core: Sendable {
     let mountChanges = MountChangeQueue()
     let salts = SaltCache()
     let logger: Logger
+    /// Active/standby election, when the storage is shared and HA is on.
+    let ha: HACoordinator?
     /// The configuration it was built with.
     public let options: CoreOptions
     let telemetry: CoreTelemetry
@@ -84,6 +88,7 @@ public final class Core: Sendable {
         self.registry = registry
         self.options = options
         self.logger = logger
+        self.ha = Self.makeHA(physical, options: options, logger: logger)
     }
 
     /// Now, from the injected clock.
@@ -96,7 +101,7 @@ public final class Core: Sendable {
         let config = try await seals.config()
         let current = active.withLock { $0 }
         return SealStatus(
-            initialized: config != nil, sealed: current == nil, threshold: config?.threshold ?? 0,
+            initialized: config != nil, sealed: current == nil && ha?.isStandby != true, threshold: config?.threshold ?? 0,
             shares: config?.shares ?? 0, progress: await seals.progressCount, nonce: await seals.nonce,
             storageType: physical.typeName, clusterName: "coffer-cluster", clusterID: current?.clusterID ?? "",
             sealType: options.staticSeal == nil ? "shamir" : "static"
@@ -156,6 +161,7 @@ public final class Core: Sendable {
 
     /// Seals: drops the keyring and every unsealed structure; requests get 503 until unsealed.
     public func seal() async {
+        await ha?.resign()
         let previous = active.withLock { state -> Active? in
             let old = state
             state = nil
@@ -169,7 +175,12 @@ public final class Core: Sendable {
     }
 
     /// Loads what the unsealed core needs, from storage.
-    func activate() async throws {
+    func activate(asLeader: Bool = false) async throws {
+        // With HA the node first stands by; the election calls back here once it wins.
+        if let ha, !asLeader {
+            ha.campaign(self)
+            return
+        }
         var entries = try await MountTable.load(barrier) ?? MountTable.defaults()
         for required in MountTable.defaults() where !entries.contains(where: { $0.path == required.path }) {
             entries.append(required)

@@ -1,4 +1,5 @@
 import CofferCore
+import CofferStorage
 import Foundation
 import NIOCore
 
@@ -18,6 +19,7 @@ struct Banner: Sendable {
         switch config.storage {
         case .inmem: storage = "inmem"
         case .sqlite(let path): storage = "sqlite (path: \(path))"
+        case .postgresql(let pg): storage = "postgresql (table: \(pg.table), HA enabled: \(pg.haEnabled))"
         }
         var text = """
             ==> Coffer server configuration:

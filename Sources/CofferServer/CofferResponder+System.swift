@@ -97,14 +97,17 @@ extension CofferResponder {
             statusCode = code("uninitcode", 501)
         } else if status.sealed {
             statusCode = code("sealedcode", 503)
+        } else if core.haStatus.isStandby {
+            // Vault's standbyok turns a standby's 429 into the active code, for load balancers.
+            let standbyOK = query["standbyok"].map { ["", "1", "t", "true"].contains($0.lowercased()) } ?? false
+            statusCode = standbyOK ? code("activecode", 200) : code("standbycode", 429)
         } else {
-            // A single node is always the active one; standbys (429) come with HA storage.
             statusCode = code("activecode", 200)
         }
         let body: JSONValue = [
             "initialized": .bool(status.initialized),
             "sealed": .bool(status.sealed),
-            "standby": false,
+            "standby": .bool(core.haStatus.isStandby),
             "performance_standby": false,
             "replication_performance_mode": "disabled",
             "replication_dr_mode": "disabled",
@@ -187,14 +190,19 @@ extension CofferResponder {
         try Self.allow(request, [.get])
         let status = try await core.sealStatus()
         guard !status.sealed else { throw CofferError.sealed }
-        return ResponseRenderer.json([
-            "ha_enabled": false,
-            "is_self": false,
-            "active_time": "0001-01-01T00:00:00Z",
-            "leader_address": "",
+        return ResponseRenderer.json(leaderJSON(core.haStatus))
+    }
+
+    /// `sys/leader`'s body: Vault's zero time when this node has not been active.
+    func leaderJSON(_ ha: HAStatus) -> JSONValue {
+        [
+            "ha_enabled": .bool(ha.enabled),
+            "is_self": .bool(ha.isSelf),
+            "active_time": .string(ha.activeSince.map { Timestamp.rfc3339($0) } ?? "0001-01-01T00:00:00Z"),
+            "leader_address": .string(ha.leaderAddress),
             "leader_cluster_address": "",
             "performance_standby": false,
             "performance_standby_last_remote_wal": 0,
-        ])
+        ]
     }
 }

@@ -53,6 +53,9 @@ struct CofferResponder: HTTPResponder {
         if let raw = try await rawSystemEndpoint(path: path, request: request, query: query) {
             return raw
         }
+        if let forwarded = try await forwardIfStandby(request, path: path) {
+            return forwarded
+        }
 
         let operation: CofferSDK.Operation
         switch request.method {

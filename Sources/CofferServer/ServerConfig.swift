@@ -1,5 +1,6 @@
 import CofferHCL
 import CofferSDK
+import CofferStorage
 import Foundation
 
 /// The server configuration, read from Vault-style HCL or JSON.
@@ -8,6 +9,8 @@ public struct ServerConfig: Sendable, Equatable {
     public enum StorageKind: Sendable, Equatable {
         case sqlite(path: String)
         case inmem
+        /// `storage "postgresql"`: shared by every node, and the HA lock when `ha_enabled`.
+        case postgresql(PostgresStorageSettings)
     }
 
     /// One `listener "tcp"` stanza.
@@ -167,7 +170,7 @@ struct ConfigDecoder {
         return out
     }
 
-    private func storage(_ item: HCLItem) throws(ConfigError) -> ServerConfig.StorageKind {
+    func storage(_ item: HCLItem) throws(ConfigError) -> ServerConfig.StorageKind {
         let blocks = try labelled(item)
         guard blocks.count == 1 else { throw fail(item, "only one storage type may be given") }
         let (type, body, at) = blocks[0]
@@ -185,8 +188,10 @@ struct ConfigDecoder {
         case "inmem":
             if let field = body.items.first { throw fail(field, "unknown inmem storage option \"\(field.key)\"") }
             return .inmem
+        case "postgresql":
+            return .postgresql(try postgresql(body, at: at))
         default:
-            throw fail(at, "unsupported storage type \"\(type)\"; coffer supports \"sqlite\" and \"inmem\"")
+            throw fail(at, "unsupported storage type \"\(type)\"; coffer supports \"sqlite\", \"postgresql\" and \"inmem\"")
         }
     }
 

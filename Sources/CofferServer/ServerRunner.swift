@@ -38,6 +38,7 @@ public struct ServerRunner: Sendable {
             try FileManager.default.createDirectory(
                 atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             storage = try SQLiteStorage(path: path)
+        case .postgresql(let settings): storage = try await PostgresStorage.open(settings, logger: logger)
         }
         var options = CoreOptions(defaultLeaseTTL: config.defaultLeaseTTL, maxLeaseTTL: config.maxLeaseTTL, clock: { Date().timeIntervalSince1970 })
         if case .sqlite(let path) = config.storage {
@@ -49,6 +50,7 @@ public struct ServerRunner: Sendable {
         if dev != nil, telemetry.prometheusRetentionTime == 0 { telemetry.prometheusRetentionTime = 24 * 3600 }
         let metrics = ServerMetrics(telemetry: telemetry)
         options.metrics = metrics.factory
+        options.haAdvertiseAddress = config.advertisedAddress
         NumberBounds.onClamp { [logger] field in
             logger.warning("a stored value was out of range and has been clamped; rewrite it to keep the new value", metadata: ["field": "\(field)"])
         }
@@ -116,6 +118,13 @@ public struct ServerRunner: Sendable {
         }
         logger.info("storage is empty: initializing it and running the initialize stanzas", metadata: ["stanzas": "\(config.initialize.count)"])
         let result = try await core.initializeStatic(recoveryShares: 0, recoveryThreshold: 0)
+        // With HA storage the node first campaigns; the requests need it to be the active one.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while core.haStatus.enabled, !core.haStatus.isSelf, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        guard !core.haStatus.enabled || core.haStatus.isSelf else {
+            logger.error("self-initialization did not run: this node did not become the active node within a minute")
+            return
+        }
         _ = await SelfInitializer(core: core, logger: logger, stanzas: config.initialize).run(rootToken: result.rootToken)
     }
 

@@ -80,6 +80,13 @@ actor SealManager {
 
     func resetProgress() { progress.reset() }
 
+    /// Reopens the stored keyring with the root key held since unseal: a node taking over
+    /// from another must see the terms that node added.
+    func reloadKeyring() async throws {
+        guard let rootKey else { throw CofferError.sealed }
+        guard try await barrier.unseal(rootKey: rootKey) else { throw CofferError(.internalError, "the stored keyring no longer opens with this node's root key") }
+    }
+
     func seal() {
         barrier.seal()
         rootKey = nil

@@ -8,7 +8,7 @@ struct SystemBackend: Backend {
 
     /// As in Vault: wrapping lookups need no token, and the UI mount listing checks the
     /// caller's access itself (so a token with any grant on a mount can see it).
-    var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["wrapping/lookup", "internal/ui/mounts", "internal/ui/mounts/*"]) }
+    var specialPaths: SpecialPaths { SpecialPaths(unauthenticated: ["wrapping/lookup", "internal/ui/mounts", "internal/ui/mounts/*"], sudo: ["step-down"]) }
 
     var paths: [PathSpec] {
         [
@@ -41,6 +41,6 @@ struct SystemBackend: Backend {
                     return nil
                 },
             ]),
-        ] + mountPaths + policyPaths + wrappingPaths + leasePaths + auditPaths
+        ] + mountPaths + policyPaths + wrappingPaths + leasePaths + auditPaths + haPaths
     }
 }

@@ -12,12 +12,15 @@ extension CofferResponder {
         let format = query["format"] ?? ""
         guard format.isEmpty || format == "prometheus" else { throw CofferError.badRequest("metric response format \"\(format)\" unknown") }
         if !unauthenticatedMetrics {
+            // A standby has no token store to check the caller against: the active node answers.
+            if let forwarded = try await forwardIfStandby(request, path: "sys/metrics") { return forwarded }
             // The core decides: the caller needs `read` on sys/metrics, and the read is audited.
             var check = LogicalRequest(id: SecureRandom.identifier(), operation: .read, path: "sys/metrics", data: format.isEmpty ? [:] : ["format": .string(format)])
             check.clientToken = Self.token(from: request.headers)
             _ = try await core.handle(check)
         }
-        metrics.refresh(sealed: try await core.sealStatus().sealed)
+        let ha = core.haStatus
+        metrics.refresh(sealed: try await core.sealStatus().sealed, active: !ha.enabled || ha.isSelf)
         if format == "prometheus" {
             guard metrics.prometheusEnabled else { throw CofferError.badRequest("prometheus is not enabled") }
             var headers = HTTPFields()

@@ -35,9 +35,10 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Sets the gauges that describe the server's state right now; called before each read.
-    func refresh(sealed: Bool) {
+    /// `active` is false on an HA standby.
+    func refresh(sealed: Bool, active: Bool) {
         unsealed.record(sealed ? 0 : 1)
-        activeNode.record(sealed ? 0 : 1)
+        activeNode.record(!sealed && active ? 1 : 0)
     }
 
     /// Stores a round of the core's usage counts.
