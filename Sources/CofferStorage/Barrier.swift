@@ -28,7 +28,9 @@ public final class Barrier: Storage {
         self.clock = clock
         timers = metrics.map { StorageTimers(prefix: "vault.barrier", factory: $0) }
         // Memory is never what is slow: the dev server's store is not timed on its own.
-        physicalTimers = physical.typeName == "inmem" ? nil : metrics.map { StorageTimers(prefix: "vault." + physical.typeName, factory: $0) }
+        // Vault's own names: vault.postgres.get for its PostgreSQL backend.
+        let name = physical.typeName == "postgresql" ? "postgres" : physical.typeName
+        physicalTimers = physical.typeName == "inmem" ? nil : metrics.map { StorageTimers(prefix: "vault." + name, factory: $0) }
     }
 
     /// `body`, timed when metrics are on.
