@@ -103,7 +103,8 @@ struct PostgresHATests {
                 n += 1
             }
         }
-        try await Task.sleep(for: .milliseconds(700))
+        // Kill once a good number of writes were acknowledged, however loaded the machine is.
+        _ = await Self.waitUntil(15) { acknowledged.values.count >= 20 }
         try await (killedIsA ? nodeA : nodeB).stop(signal: SIGKILL)
         let killedAt = Date()
         _ = await writer.result
