@@ -23,4 +23,6 @@ public protocol HALockBackend: Sendable {
     func unlock(_ key: String, identity: String) async throws
     /// The current, unexpired holder of `key`, if any.
     func lockHolder(_ key: String) async throws -> HALockHolder?
+    /// Read caching on (this node alone writes now) or off (another node may write).
+    func setCaching(_ on: Bool)
 }

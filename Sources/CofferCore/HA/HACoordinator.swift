@@ -85,6 +85,7 @@ final class HACoordinator: Sendable {
         loop.cancel()
         await loop.value
         state.withLock { $0.role = .sealed }
+        backend.setCaching(false)
         try? await backend.unlock(Self.lockKey, identity: identity)
     }
 
@@ -156,6 +157,8 @@ final class HACoordinator: Sendable {
         renewedAt = clock.now
         logger.info("acquired the HA lock; taking over as the active node")
         do {
+            // Whatever this node read as a standby may be stale: start the cache afresh.
+            backend.setCaching(true)
             try await core.takeOver()
             state.withLock {
                 $0.role = .active(since: now())
@@ -164,6 +167,7 @@ final class HACoordinator: Sendable {
             logger.info("this node is now the active node", metadata: ["api_addr": "\(advertise)"])
         } catch {
             logger.error("taking over failed; giving the lock up", metadata: ["error": "\(error)"])
+            backend.setCaching(false)
             await core.standDown()
             try? await backend.unlock(Self.lockKey, identity: identity)
         }
@@ -175,6 +179,7 @@ final class HACoordinator: Sendable {
             $0.stepDownRequested = false
             $0.leader = nil
         }
+        backend.setCaching(false)
         await core.standDown()
         try? await backend.unlock(Self.lockKey, identity: identity)
     }

@@ -16,6 +16,8 @@ public final class PostgresStorage: PhysicalStorage {
     /// The current connection pool.
     var client: PostgresClient { pools.client }
     private let committer: PostgresCommitter
+    /// Values this node read or wrote; on only while this node is the one that writes.
+    let cache: PostgresReadCache
     let logger: Logger
     let table: String
 
@@ -37,6 +39,14 @@ public final class PostgresStorage: PhysicalStorage {
         let pools = PostgresPoolSlot(configuration: try Self.configuration(settings), logger: logger)
         self.pools = pools
         committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger)
+        // With HA a node caches only while it is the active node (see setCaching).
+        cache = PostgresReadCache(capacity: 131_072, enabled: !settings.haEnabled)
+    }
+
+    /// Turns the read cache on when this node becomes the only writer, off when it stops being
+    /// it; emptied either way, so nothing read in another role is served.
+    public func setCaching(_ on: Bool) {
+        cache.setEnabled(on)
     }
 
     /// Connects, creates the tables unless told not to, and checks that the entries table is there.
@@ -147,6 +157,14 @@ public final class PostgresStorage: PhysicalStorage {
     public var typeName: String { "postgresql" }
 
     public func get(_ key: String) async throws -> [UInt8]? {
+        let (hit, generation) = cache.lookup(key)
+        if let hit { return hit }
+        let value = try await fetch(key)
+        if let generation { cache.fill(key, value, generation: generation) }
+        return value
+    }
+
+    private func fetch(_ key: String) async throws -> [UInt8]? {
         let split = PostgresKey(key)
         return try await call {
             let rows = try await self.client.query(
@@ -212,7 +230,14 @@ public final class PostgresStorage: PhysicalStorage {
 
     public func write(_ batch: [StorageWrite]) async throws {
         guard !batch.isEmpty else { return }
-        try await call { try await self.committer.submit(batch) }
+        do {
+            try await call { try await self.committer.submit(batch) }
+        } catch {
+            // A call that timed out may still have committed: what these keys hold is unknown.
+            cache.forget(batch.map(\.key))
+            throw error
+        }
+        cache.wrote(batch)
     }
 
     public func close() async throws {
