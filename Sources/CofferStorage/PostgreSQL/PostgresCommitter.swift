@@ -12,11 +12,15 @@ actor PostgresCommitter {
     private let logger: Logger
     private var pending: [(batch: [StorageWrite], done: CheckedContinuation<Void, any Error>)] = []
     private var draining = false
+    /// Told of every change in commit order, so that it never sees two writes of one key out
+    /// of the order the database applied them; and of keys whose fate is unknown after a failure.
+    private let cache: PostgresReadCache?
 
-    init(client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger) {
+    init(client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger, cache: PostgresReadCache? = nil) {
         self.client = client
         self.table = table
         self.logger = logger
+        self.cache = cache
     }
 
     func submit(_ batch: [StorageWrite]) async throws {
@@ -33,10 +37,14 @@ actor PostgresCommitter {
         while !pending.isEmpty {
             let group = pending
             pending = []
+            let combined = group.flatMap(\.batch)
             do {
-                try await apply(group.flatMap(\.batch))
+                try await apply(combined)
+                cache?.wrote(combined)
                 for item in group { item.done.resume() }
             } catch {
+                // It may have committed before the failure was seen.
+                cache?.forget(combined.map(\.key))
                 if group.count == 1 {
                     group[0].done.resume(throwing: error)
                     continue
@@ -44,8 +52,10 @@ actor PostgresCommitter {
                 for item in group {
                     do {
                         try await apply(item.batch)
+                        cache?.wrote(item.batch)
                         item.done.resume()
                     } catch {
+                        cache?.forget(item.batch.map(\.key))
                         item.done.resume(throwing: error)
                     }
                 }

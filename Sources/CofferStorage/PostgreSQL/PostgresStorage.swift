@@ -38,9 +38,10 @@ public final class PostgresStorage: PhysicalStorage {
         self.table = PostgresStorageSettings.quoted(settings.table)
         let pools = PostgresPoolSlot(configuration: try Self.configuration(settings), logger: logger)
         self.pools = pools
-        committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger)
         // With HA a node caches only while it is the active node (see setCaching).
-        cache = PostgresReadCache(capacity: 131_072, enabled: !settings.haEnabled)
+        let cache = PostgresReadCache(capacity: 131_072, enabled: !settings.haEnabled)
+        self.cache = cache
+        committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger, cache: cache)
     }
 
     /// Turns the read cache on when this node becomes the only writer, off when it stops being
@@ -233,11 +234,11 @@ public final class PostgresStorage: PhysicalStorage {
         do {
             try await call { try await self.committer.submit(batch) }
         } catch {
-            // A call that timed out may still have committed: what these keys hold is unknown.
+            // Timed out here while the commit may still land: the committer records it if it
+            // does; until then no read may keep what these keys held.
             cache.forget(batch.map(\.key))
             throw error
         }
-        cache.wrote(batch)
     }
 
     public func close() async throws {
