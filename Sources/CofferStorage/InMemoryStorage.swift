@@ -3,10 +3,10 @@ import Synchronization
 
 /// Physical storage in process memory: dev mode and tests. Lost on exit, by design.
 public final class InMemoryStorage: PhysicalStorage {
-    /// Values by key, and the same keys in order for scans and listings.
+    /// Values by key, kept in key order for scans and listings (see `CompactTable` for why not
+    /// a dictionary).
     private struct State: Sendable {
-        var values: [String: [UInt8]] = [:]
-        var order = SortedKeys()
+        var table = CompactTable()
         var commits = 0
     }
 
@@ -18,7 +18,7 @@ public final class InMemoryStorage: PhysicalStorage {
     public var typeName: String { "inmem" }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        state.withLock { $0.values[key] }
+        state.withLock { $0.table.get(key) }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
@@ -30,16 +30,16 @@ public final class InMemoryStorage: PhysicalStorage {
     }
 
     public func list(prefix: String) async throws -> [String] {
-        let keys = state.withLock { $0.order.scan(prefix: prefix, after: nil, limit: Int.max) }
+        let keys = state.withLock { $0.table.scan(prefix: prefix, after: nil, limit: Int.max) }
         return Listing.children(of: keys, prefix: prefix)
     }
 
     public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
-        state.withLock { $0.order.scan(prefix: prefix, after: after, limit: limit) }
+        state.withLock { $0.table.scan(prefix: prefix, after: after, limit: limit) }
     }
 
     public func count(prefix: String) async throws -> Int {
-        state.withLock { $0.order.count(prefix: prefix) }
+        state.withLock { $0.table.count(prefix: prefix) }
     }
 
     public func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
@@ -53,10 +53,8 @@ public final class InMemoryStorage: PhysicalStorage {
             state.commits += 1
             for change in batch {
                 switch change {
-                case .put(let key, let value):
-                    if state.values.updateValue(value, forKey: key) == nil { state.order.insert(key) }
-                case .delete(let key):
-                    if state.values.removeValue(forKey: key) != nil { state.order.remove(key) }
+                case .put(let key, let value): state.table.put(key, value)
+                case .delete(let key): state.table.remove(key)
                 }
             }
         }
@@ -69,19 +67,19 @@ public final class InMemoryStorage: PhysicalStorage {
 
     /// Every key, for tests that check what exists.
     public func allKeys() -> [String] {
-        state.withLock { Array($0.values.keys) }
+        state.withLock { $0.table.all().map(\.0) }
     }
 
     /// Every stored byte string, for tests that check nothing is stored in the clear.
     public func allValues() -> [[UInt8]] {
-        state.withLock { Array($0.values.values) }
+        state.withLock { $0.table.all().map(\.1) }
     }
 
     private struct Snapshot: StorageReader {
         let state: State
-        func get(_ key: String) throws -> [UInt8]? { state.values[key] }
+        func get(_ key: String) throws -> [UInt8]? { state.table.get(key) }
         func scan(prefix: String, after: String?, limit: Int) throws -> [String] {
-            state.order.scan(prefix: prefix, after: after, limit: limit)
+            state.table.scan(prefix: prefix, after: after, limit: limit)
         }
     }
 }

@@ -139,32 +139,55 @@ struct BarrierTests {
     }
     #endif
 
-    @Test("the ordered key set agrees with a sorted array through random inserts and removals")
-    func sortedKeys() {
+    @Test("the compact table agrees with a dictionary through random puts, overwrites and removals; a copy is a snapshot")
+    func compactTable() {
         var generator = SystemRandomNumberGenerator()
-        var keys = SortedKeys()
-        var model = Set<String>()
-        for step in 0..<20_000 {
-            let key = "k/\(Int.random(in: 0..<3000, using: &generator))/\(Int.random(in: 0..<3, using: &generator))"
-            if Bool.random(using: &generator) || step < 5000 {
-                keys.insert(key)
-                model.insert(key)
-            } else {
-                keys.remove(key)
-                model.remove(key)
-            }
-            if step % 997 == 0 {
-                let sorted = model.sorted()
-                #expect(keys.count == model.count)
-                #expect(keys.scan(prefix: "", after: nil, limit: Int.max) == sorted)
-                let prefix = "k/\(Int.random(in: 0..<300, using: &generator))"
-                let after = prefix + "\(Int.random(in: 0..<10, using: &generator))"
-                #expect(keys.scan(prefix: prefix, after: after, limit: 7) == Array(sorted.filter { $0.hasPrefix(prefix) && $0 > after }.prefix(7)))
-                #expect(keys.scan(prefix: prefix, after: nil, limit: 5) == Array(sorted.filter { $0.hasPrefix(prefix) }.prefix(5)))
-                #expect(keys.count(prefix: prefix) == sorted.filter { $0.hasPrefix(prefix) }.count)
-                #expect(keys.count(prefix: "k/1") == sorted.filter { $0.hasPrefix("k/1") }.count)
+        var table = CompactTable()
+        var model = [String: [UInt8]]()
+        // Keys with and without shared leading segments, and values large enough to need a slab
+        // of their own, so that slabs fill, go sparse and are compacted many times over.
+        func key() -> String {
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: "logical/mount-\(Int.random(in: 0..<3, using: &generator))/k/\(Int.random(in: 0..<2000, using: &generator))"
+            case 1: "sys/token/id/\(Int.random(in: 0..<1000, using: &generator))"
+            case 2: "top\(Int.random(in: 0..<300, using: &generator))"
+            default: "logical/mount-0/\(Int.random(in: 0..<500, using: &generator))"
             }
         }
+        func value(_ step: Int) -> [UInt8] {
+            let size = Int.random(in: 0..<100, using: &generator) == 0 ? 70_000 : Int.random(in: 0..<400, using: &generator)
+            return (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ step) }
+        }
+        var snapshot: (CompactTable, [String: [UInt8]])?
+        for step in 0..<40_000 {
+            let k = key()
+            if Int.random(in: 0..<3, using: &generator) > 0 || step < 3000 {
+                let v = value(step)
+                #expect(table.put(k, v) == (model.updateValue(v, forKey: k) == nil))
+            } else {
+                #expect(table.remove(k) == (model.removeValue(forKey: k) != nil))
+            }
+            if step == 20_000 { snapshot = (table, model) }
+            if step % 4999 == 0 {
+                let sorted = model.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                #expect(table.count == model.count)
+                #expect(table.scan(prefix: "", after: nil, limit: Int.max) == sorted)
+                #expect(table.all().allSatisfy { model[$0.0] == $0.1 })
+                for prefix in ["logical/mount-1/k/1", "logical/", "sys/token/id/5", "top2", "logical/mount-0/1"] {
+                    let matching = sorted.filter { $0.hasPrefix(prefix) }
+                    #expect(table.count(prefix: prefix) == matching.count)
+                    #expect(table.scan(prefix: prefix, after: nil, limit: 5) == Array(matching.prefix(5)))
+                    let after = prefix + "3"
+                    #expect(table.scan(prefix: prefix, after: after, limit: 7) == Array(matching.filter { $0 > after }.prefix(7)))
+                }
+                for probe in (0..<200).map({ _ in key() }) { #expect(table.get(probe) == model[probe]) }
+            }
+        }
+        // The copy taken halfway still reads as it was, though its slabs were since compacted.
+        let (old, oldModel) = snapshot!
+        #expect(old.count == oldModel.count)
+        #expect(old.all().count == oldModel.count)
+        #expect(old.all().allSatisfy { oldModel[$0.0] == $0.1 })
     }
 
     @Test("SQLite keeps data across reopen and never holds plaintext")

@@ -199,7 +199,7 @@ final class AuditBroker: Sendable {
 
     /// Writes one entry to every device (each hashes with its own salt); throws when devices
     /// exist and none of them wrote.
-    func log(_ build: @Sendable (AuditHasher, AuditDeviceConfig) -> JSONObject) async throws {
+    func log(_ build: @Sendable (AuditHasher, AuditDeviceConfig) -> [AuditMember]) async throws {
         let targets = all()
         guard !targets.isEmpty || !broken.withLock({ $0.isEmpty }) else { return }
         var written = 0

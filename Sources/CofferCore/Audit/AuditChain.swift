@@ -62,12 +62,33 @@ public enum AuditChain {
     /// Builds the line (without its newline) for `entry` as entry `head.sequence + 1`, and the
     /// head that follows it.
     static func seal(_ entry: JSONObject, prefix: String, after head: Head, key: HMACKey) -> (line: [UInt8], head: Head) {
-        var object = entry
-        object["sequence"] = .int(head.sequence + 1)
-        object["prev_hash"] = .string(head.hash)
-        var line = Array(prefix.utf8)
-        JSONWriter.write(.object(object), into: &line)
-        line.removeLast()  // the closing brace: the tag member goes last
+        seal(members(entry), prefix: prefix, after: head, key: key)
+    }
+
+    /// An entry's members, encoded; the chain's own members are the chain's to write.
+    static func members(_ entry: JSONObject) -> [AuditMember] {
+        entry.filter { $0.key != "sequence" && $0.key != "prev_hash" }.map { AuditMember(name: $0.key, encoded: JSONWriter.encode($0.value)) }
+    }
+
+    /// Builds the line from members already encoded (names other than `sequence` and
+    /// `prev_hash`, which are added here); the members come out sorted by name, as
+    /// `JSONWriter` sorts an object's.
+    static func seal(_ members: [AuditMember], prefix: String, after head: Head, key: HMACKey) -> (line: [UInt8], head: Head) {
+        var all = members
+        all.append(AuditMember(name: "sequence", encoded: Array(String(head.sequence + 1).utf8)))
+        all.append(AuditMember(name: "prev_hash", encoded: JSONWriter.encode(.string(head.hash))))
+        all.sort { $0.name < $1.name }
+        var line = [UInt8]()
+        // Room for the newline the device adds, so that appending it does not copy the line.
+        line.reserveCapacity(prefix.utf8.count + all.reduce(tagLength + 3) { $0 + $1.name.utf8.count + $1.encoded.count + 4 })
+        if !prefix.isEmpty { line += Array(prefix.utf8) }
+        line.append(UInt8(ascii: "{"))
+        for (index, member) in all.enumerated() {
+            if index > 0 { line.append(UInt8(ascii: ",")) }
+            JSONWriter.write(.string(member.name), into: &line)
+            line.append(UInt8(ascii: ":"))
+            line += member.encoded
+        }
         let tag = Hex.encode(key.mac(line))
         line += tagOpening
         line += Array(tag.utf8)
@@ -177,4 +198,11 @@ public enum AuditChain {
         }
         return Report(entries: entries, head: head, failure: nil)
     }
+}
+
+/// One top-level member of an audit entry, already encoded; `AuditChain.seal` adds `sequence`
+/// and `prev_hash` in their sorted places and the tag at the end.
+struct AuditMember: Sendable {
+    var name: String
+    var encoded: [UInt8]
 }

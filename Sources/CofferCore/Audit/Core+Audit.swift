@@ -6,10 +6,10 @@ import Synchronization
 /// entry repeats.
 final class AuditTrail: Sendable {
     private let state = Mutex<(logged: Bool, caller: TokenRecord?, mountType: String)>((false, nil, ""))
-    private let parts = Mutex<[String: (auth: JSONValue, request: JSONValue)]>([:])
+    private let parts = Mutex<[String: AuditParts]>([:])
 
-    func parts(for device: String) -> (auth: JSONValue, request: JSONValue)? { parts.withLock { $0[device] } }
-    func remember(_ value: (auth: JSONValue, request: JSONValue), for device: String) { parts.withLock { $0[device] = value } }
+    func parts(for device: String) -> AuditParts? { parts.withLock { $0[device] } }
+    func remember(_ value: AuditParts, for device: String) { parts.withLock { $0[device] = value } }
 
     var requestLogged: Bool { state.withLock { $0.logged } }
     var caller: TokenRecord? { state.withLock { $0.caller } }
@@ -34,17 +34,27 @@ struct AuditIDs {
     }
 }
 
+/// An entry's `auth` and `request` members as one device encodes them: the request entry
+/// renders them, the response entry repeats the bytes.
+struct AuditParts: Sendable {
+    var auth: [UInt8]
+    var request: [UInt8]
+}
+
 extension Core {
     /// Writes the request entry; a failure is a 500 and the request does not run.
     func writeAuditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in
-            let (auth, requestPart) = Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
-            trail.remember((auth, requestPart), for: config.path)
-            var entry: JSONObject = ["type": "request", "time": .string(time), "auth": auth, "request": requestPart]
-            if let error { entry["error"] = .string(error) }
-            return entry
+            let parts = Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
+            trail.remember(parts, for: config.path)
+            var members = [AuditMember(name: "auth", encoded: parts.auth)]
+            if let error { members.append(AuditMember(name: "error", encoded: JSONWriter.encode(.string(error)))) }
+            members.append(AuditMember(name: "request", encoded: parts.request))
+            members.append(AuditMember(name: "time", encoded: JSONWriter.encode(.string(time))))
+            members.append(AuditMember(name: "type", encoded: Array(#""request""#.utf8)))
+            return members
         }
         trail.markLogged()
     }
@@ -54,83 +64,133 @@ extension Core {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
         try await state.audit.log { hasher, config in
-            var body: JSONObject = ["mount_type": .string(mountType)]
-            if let response {
-                if var data = response.data {
-                    if config.elideListResponses, request.operation == .list, let keys = data["keys"]?.arrayValue {
-                        data["keys"] = .int(Int64(keys.count))
-                    }
-                    body["data"] = hasher.hash(.object(data))
+            // The response member, its members in sorted order.
+            var body = AuditJSON()
+            body.open()
+            if let response, let auth = response.auth {
+                var object = auth.json().objectValue ?? [:]
+                object["client_token"] = .string(hasher.hash(auth.clientToken ?? ""))
+                object["accessor"] = .string(config.hmacAccessor ? hasher.hash(auth.accessor ?? "") : auth.accessor ?? "")
+                if let metadata = object["metadata"], !metadata.isNull { object["metadata"] = hasher.hash(metadata) }
+                body.key("auth")
+                body.value(.object(object))
+            }
+            if let response, var data = response.data {
+                if config.elideListResponses, request.operation == .list, let keys = data["keys"]?.arrayValue {
+                    data["keys"] = .int(Int64(keys.count))
                 }
-                if let auth = response.auth {
-                    var object = auth.json().objectValue ?? [:]
-                    object["client_token"] = .string(hasher.hash(auth.clientToken ?? ""))
-                    object["accessor"] = .string(config.hmacAccessor ? hasher.hash(auth.accessor ?? "") : auth.accessor ?? "")
-                    if let metadata = object["metadata"], !metadata.isNull { object["metadata"] = hasher.hash(metadata) }
-                    body["auth"] = .object(object)
+                body.key("data")
+                body.hashed(data, hasher)
+            }
+            body.key("mount_type")
+            body.string(mountType)
+            if let response {
+                if let leaseID = response.leaseID {
+                    body.key("secret")
+                    body.open()
+                    body.key("lease_id")
+                    body.string(leaseID)
+                    body.close()
+                }
+                if !response.warnings.isEmpty {
+                    body.key("warnings")
+                    body.strings(response.warnings)
                 }
                 if let wrap = response.wrapInfo {
-                    body["wrap_info"] = [
+                    body.key("wrap_info")
+                    body.value([
                         "token": .string(hasher.hash(wrap.token)),
                         "accessor": .string(config.hmacAccessor ? hasher.hash(wrap.accessor) : wrap.accessor),
                         "ttl": .int(wrap.ttl), "creation_time": .string(wrap.creationTime), "creation_path": .string(wrap.creationPath),
                         "wrapped_accessor": .string(config.hmacAccessor ? hasher.hash(wrap.wrappedAccessor) : wrap.wrappedAccessor),
-                    ]
+                    ])
                 }
-                if let leaseID = response.leaseID {
-                    body["secret"] = ["lease_id": .string(leaseID)]
-                }
-                if !response.warnings.isEmpty { body["warnings"] = .strings(response.warnings) }
             }
-            let (auth, requestPart) = trail.parts(for: config.path)
+            body.close()
+            let parts = trail.parts(for: config.path)
                 ?? Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
             return [
-                "type": "response", "time": .string(time), "auth": auth, "request": requestPart,
-                "response": .object(body),
-                "error": .string(error ?? ""),
+                AuditMember(name: "auth", encoded: parts.auth),
+                AuditMember(name: "error", encoded: JSONWriter.encode(.string(error ?? ""))),
+                AuditMember(name: "request", encoded: parts.request),
+                AuditMember(name: "response", encoded: body.bytes),
+                AuditMember(name: "time", encoded: JSONWriter.encode(.string(time))),
+                AuditMember(name: "type", encoded: Array(#""response""#.utf8)),
             ]
         }
     }
 
-    /// An entry's `auth` and `request` parts as one device hashes them.
+    /// An entry's `auth` and `request` parts as one device encodes them.
     static func auditParts(
         _ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
-    ) -> (auth: JSONValue, request: JSONValue) {
+    ) -> AuditParts {
         let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-        return (auditAuth(caller, ids: ids, hasher: hasher), auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
+        return AuditParts(auth: auditAuth(caller, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
     }
 
-    static func auditAuth(_ caller: TokenRecord?, ids: AuditIDs, hasher: AuditHasher) -> JSONValue {
-        guard let caller else { return .null }
-        return [
-            "client_token": .string(ids.token),
-            "accessor": .string(ids.accessor),
-            "display_name": .string(caller.displayName),
-            "policies": .strings(caller.policies),
-            "token_policies": .strings(caller.policies),
-            "metadata": caller.meta.isEmpty ? .null : hasher.hash(.object(caller.meta.mapValues { .string($0) })),
-            "entity_id": "",
-            "token_type": .string(caller.type.rawValue),
-            "token_ttl": .int(caller.creationTTL),
-            "token_issue_time": .string(Timestamp.rfc3339(caller.creationTime)),
-        ]
+    /// The `auth` member; keys in sorted order.
+    static func auditAuth(_ caller: TokenRecord?, ids: AuditIDs, hasher: AuditHasher) -> [UInt8] {
+        guard let caller else { return Array("null".utf8) }
+        var out = AuditJSON()
+        out.open()
+        out.key("accessor")
+        out.string(ids.accessor)
+        out.key("client_token")
+        out.string(ids.token)
+        out.key("display_name")
+        out.string(caller.displayName)
+        out.key("entity_id")
+        out.string("")
+        out.key("metadata")
+        if caller.meta.isEmpty { out.null() } else { out.hashed(caller.meta.mapValues { JSONValue.string($0) }, hasher) }
+        out.key("policies")
+        out.strings(caller.policies)
+        out.key("token_issue_time")
+        out.string(Timestamp.rfc3339(caller.creationTime))
+        out.key("token_policies")
+        out.strings(caller.policies)
+        out.key("token_ttl")
+        out.int(caller.creationTTL)
+        out.key("token_type")
+        out.string(caller.type.rawValue)
+        out.close()
+        return out.bytes
     }
 
-    static func auditRequestObject(_ request: LogicalRequest, ids: AuditIDs, mountType: String, hasher: AuditHasher) -> JSONValue {
-        [
-            "id": .string(request.id),
-            "operation": .string(request.operation.rawValue),
-            "mount_type": .string(mountType),
-            "client_token": .string(ids.token),
-            "client_token_accessor": .string(ids.accessor),
-            "namespace": ["id": "root"],
-            "path": .string(request.path),
-            "data": request.data.isEmpty ? .null : hasher.hash(.object(request.data)),
-            "remote_address": .string(request.connection.remoteAddress),
-            "remote_port": .int(Int64(request.connection.remotePort)),
-            "wrap_ttl": .int(request.wrapTTL ?? 0),
-            "headers": [:],
-        ]
+    /// The `request` member; keys in sorted order.
+    static func auditRequestObject(_ request: LogicalRequest, ids: AuditIDs, mountType: String, hasher: AuditHasher) -> [UInt8] {
+        var out = AuditJSON()
+        out.open()
+        out.key("client_token")
+        out.string(ids.token)
+        out.key("client_token_accessor")
+        out.string(ids.accessor)
+        out.key("data")
+        if request.data.isEmpty { out.null() } else { out.hashed(request.data, hasher) }
+        out.key("headers")
+        out.open()
+        out.close()
+        out.key("id")
+        out.string(request.id)
+        out.key("mount_type")
+        out.string(mountType)
+        out.key("namespace")
+        out.open()
+        out.key("id")
+        out.string("root")
+        out.close()
+        out.key("operation")
+        out.string(request.operation.rawValue)
+        out.key("path")
+        out.string(request.path)
+        out.key("remote_address")
+        out.string(request.connection.remoteAddress)
+        out.key("remote_port")
+        out.int(Int64(request.connection.remotePort))
+        out.key("wrap_ttl")
+        out.int(request.wrapTTL ?? 0)
+        out.close()
+        return out.bytes
     }
 
     /// SIGHUP: reopen audit files after logrotate moved them; chains continue.

@@ -104,9 +104,16 @@ final class FileAuditDevice: Sendable {
 
     /// Appends one entry; throws when the bytes did not all reach the file.
     func write(_ entry: JSONObject) throws {
+        try write(AuditChain.members(entry))
+    }
+
+    /// Appends one entry of encoded members (see `AuditChain.seal`); throws when the bytes did
+    /// not all reach the file.
+    func write(_ members: [AuditMember]) throws {
         try state.withLock { state in
-            let (line, next) = AuditChain.seal(entry, prefix: config.prefix, after: state.head, key: chainKey)
-            var bytes = line
+            var bytes: [UInt8]
+            let next: AuditChain.Head
+            (bytes, next) = AuditChain.seal(members, prefix: config.prefix, after: state.head, key: chainKey)
             bytes.append(UInt8(ascii: "\n"))
             var offset = 0
             while offset < bytes.count {

@@ -26,9 +26,8 @@ final class TokenStore: Sendable {
     /// Service token records by hash: every authenticated request resolves its token, and
     /// reading it from the barrier each time (a read, an AEAD open, a JSON parse) is the
     /// largest per-request cost. Every change to a record goes through this type, which keeps
-    /// the cache in step; it is dropped whole when it grows past its bound.
-    private let cache = Mutex<[String: TokenRecord]>([:])
-    private static let cacheLimit = 50_000
+    /// the cache in step. Bounded, one eviction per insertion (see `TokenCache`).
+    private let cache = Mutex(TokenCache<TokenRecord>(limit: 50_000))
 
     private init(
         storage: StorageView, barrier: Barrier, salt: SecureBytes, onRevoke: @escaping RevocationHook, afterRevoke: @escaping @Sendable () async -> Void
@@ -116,17 +115,14 @@ final class TokenStore: Sendable {
         return try await live(hash(id), now: now)
     }
 
-    private func cached(_ idHash: String) -> TokenRecord? { cache.withLock { $0[idHash] } }
+    private func cached(_ idHash: String) -> TokenRecord? { cache.withLock { $0.get(idHash) } }
 
     private func remember(_ record: TokenRecord) {
         guard record.type == .service else { return }
-        cache.withLock { entries in
-            if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
-            entries[record.idHash] = record
-        }
+        cache.withLock { $0.set(record.idHash, record) }
     }
 
-    private func forget(_ idHash: String) { _ = cache.withLock { $0.removeValue(forKey: idHash) } }
+    private func forget(_ idHash: String) { cache.withLock { $0.remove(idHash) } }
 
     /// The live record stored under `idHash`, revoking it on the spot if it has expired.
     func live(_ idHash: String, now: Double) async throws -> TokenRecord? {

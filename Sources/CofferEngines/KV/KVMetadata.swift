@@ -76,20 +76,26 @@ struct KVMetadata: Sendable {
         )
     }
 
-    /// The stored form (times as numbers, for exact round trips).
+    /// The stored form (times as numbers, for exact round trips). Settings at their defaults
+    /// are left out, as `load` reads a missing one as its default: the in-memory dev store holds
+    /// one of these per secret, and the defaults were a third of it.
     func stored() -> JSONObject {
         var versionObjects = JSONObject()
         for (number, version) in versions {
-            var v: JSONObject = ["created": .double(version.createdTime), "destroyed": .bool(version.destroyed)]
+            var v: JSONObject = ["created": .double(version.createdTime)]
+            if version.destroyed { v["destroyed"] = .bool(true) }
             if let deleted = version.deletionTime { v["deleted"] = .double(deleted) }
             versionObjects[String(number)] = .object(v)
         }
-        return [
+        var out: JSONObject = [
             "created": .double(createdTime), "updated": .double(updatedTime), "current_version": .int(currentVersion),
-            "max_versions": .int(maxVersions), "cas_required": .bool(casRequired),
-            "delete_version_after": .int(deleteVersionAfter),
-            "custom_metadata": .object(customMetadata.mapValues { .string($0) }), "versions": .object(versionObjects),
+            "versions": .object(versionObjects),
         ]
+        if maxVersions != 0 { out["max_versions"] = .int(maxVersions) }
+        if casRequired { out["cas_required"] = .bool(true) }
+        if deleteVersionAfter != 0 { out["delete_version_after"] = .int(deleteVersionAfter) }
+        if !customMetadata.isEmpty { out["custom_metadata"] = .object(customMetadata.mapValues { .string($0) }) }
+        return out
     }
 
     /// Vault's metadata response.
