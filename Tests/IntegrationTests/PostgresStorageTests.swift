@@ -64,7 +64,10 @@ struct PostgresStorageTests {
             );
             CREATE INDEX \(nodes.table)_parent_idx ON \(nodes.table) (parent_path);
             """)
-        let server = try await ServerProcess.start(configPath: config)
+        // A fresh port: the first one was free when picked, but tests running beside this one
+        // may have taken it since.
+        let (again, _) = try nodes.config(1, ha: false, extra: "skip_create_table = \"true\"")
+        let server = try await ServerProcess.start(configPath: again)
         let (_, token) = try await SQLiteTestServer.initialise(server)
         let root = VaultHTTP(address: server.address, token: token)
         #expect(try await root.write("sys/mounts/kv", ["type": "kv"]).status == 204)
