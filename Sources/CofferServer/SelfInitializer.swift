@@ -24,13 +24,13 @@ struct SelfInitializer {
         var succeeded = true
         runs: for stanza in stanzas {
             for request in stanza.requests {
-                let where_: Logger.Metadata = ["initialize": "\(stanza.name)", "request": "\(request.name)", "line": "\(request.line)"]
+                let place: Logger.Metadata = ["initialize": "\(stanza.name)", "request": "\(request.name)", "line": "\(request.line)"]
                 do {
                     let (sent, received) = try await perform(request, rootToken: rootToken, history: history)
                     history["\(stanza.name)/\(request.name)"] = (sent, received)
-                    logger.info("self-initialization request succeeded", metadata: where_)
+                    logger.info("self-initialization request succeeded", metadata: place)
                 } catch {
-                    var metadata = where_
+                    var metadata = place
                     metadata["reason"] = "\(Self.describe(error))"
                     if request.allowFailure {
                         logger.warning("self-initialization request failed; allow_failure is set, so the run goes on", metadata: metadata)
