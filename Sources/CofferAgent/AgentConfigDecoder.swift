@@ -348,23 +348,12 @@ struct AgentConfigDecoder {
     }
 
     func bool(_ item: HCLItem) throws(AgentConfigError) -> Bool {
-        switch item.value {
-        case .bool(let b): return b
-        case .string(let s) where ["true", "1"].contains(s.lowercased()): return true
-        case .string(let s) where ["false", "0"].contains(s.lowercased()): return false
-        case .number(let n) where n == 0 || n == 1: return n == 1
-        default: throw fail(item, "\"\(item.key)\" must be a boolean")
-        }
+        guard let value = item.value.flexibleBool else { throw fail(item, "\"\(item.key)\" must be a boolean") }
+        return value
     }
 
     func duration(_ item: HCLItem) throws(AgentConfigError) -> Int64 {
-        let parsed: DurationParser.Parsed
-        switch item.value {
-        case .string(let s): parsed = DurationParser.parse(s)
-        case .number(let n): parsed = DurationParser.parse(.double(n))
-        default: parsed = .invalid
-        }
-        switch parsed {
+        switch item.value.duration {
         case .seconds(let seconds): return seconds
         case .outOfRange: throw fail(item, DurationParser.rangeMessage(item.key))
         case .invalid: throw fail(item, "\"\(item.key)\" must be a duration such as \"30s\" or a number of seconds")

@@ -79,3 +79,26 @@ extension HCLValue {
         }
     }
 }
+
+extension HCLValue {
+    /// A boolean as configuration files write one: `true`, `"true"`/`"1"`/`"false"`/`"0"`, or
+    /// the numbers 1 and 0; nil for anything else.
+    public var flexibleBool: Bool? {
+        switch self {
+        case .bool(let b): b
+        case .string(let s) where ["true", "1"].contains(s.lowercased()): true
+        case .string(let s) where ["false", "0"].contains(s.lowercased()): false
+        case .number(let n) where n == 0 || n == 1: n == 1
+        default: nil
+        }
+    }
+
+    /// A duration such as `"768h"`, or a number of seconds, checked against Go's range.
+    public var duration: DurationParser.Parsed {
+        switch self {
+        case .string(let s): DurationParser.parse(s)
+        case .number(let n): DurationParser.parse(.double(n))
+        default: .invalid
+        }
+    }
+}

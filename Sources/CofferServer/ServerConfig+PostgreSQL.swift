@@ -13,9 +13,9 @@ extension ConfigDecoder {
         var maxParallel = 128
         for field in body.items {
             switch field.key {
-            case "connection_url": url = try text(field)
-            case "table": table = try text(field)
-            case "ha_table": haTable = try text(field)
+            case "connection_url": url = try string(field)
+            case "table": table = try string(field)
+            case "ha_table": haTable = try string(field)
             case "ha_enabled": haEnabled = try flag(field)
             case "skip_create_table": skipCreate = try flag(field)
             case "max_parallel": maxParallel = try count(field, 1...PostgresStorageSettings.maxParallelLimit)
@@ -45,11 +45,6 @@ extension ConfigDecoder {
         settings.skipCreateTable = skipCreate
         settings.maxParallel = maxParallel
         return settings
-    }
-
-    private func text(_ item: HCLItem) throws(ConfigError) -> String {
-        guard case .string(let s) = item.value else { throw fail(item, "\"\(item.key)\" must be a string") }
-        return s
     }
 
     /// Vault reads these as strings ("true"); a boolean works too.

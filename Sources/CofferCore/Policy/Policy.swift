@@ -127,13 +127,7 @@ struct Policy: Sendable, Equatable {
     }
 
     private static func duration(_ field: HCLItem) throws(CofferError) -> Int64 {
-        let parsed: DurationParser.Parsed
-        switch field.value {
-        case .string(let s): parsed = DurationParser.parse(s)
-        case .number(let n): parsed = DurationParser.parse(.double(n))
-        default: parsed = .invalid
-        }
-        switch parsed {
+        switch field.value.duration {
         case .seconds(let seconds): return seconds
         case .outOfRange: throw failure(field, DurationParser.rangeMessage(field.key))
         case .invalid: throw failure(field, "\(field.key) must be a duration")
