@@ -274,10 +274,7 @@ public final class PostgresStorage: PhysicalStorage {
         let outcome = Outcome<T>()
         let result: Result<T, any Error> = await withCheckedContinuation { done in
             outcome.install(done)
-            let timer = Task {
-                try? await Task.sleep(for: Self.callTimeout)
-                // Cancelled once the work is done, so no timer outlives its call.
-                guard !Task.isCancelled else { return }
+            let ticket = Self.watchdog.arm(Self.callTimeout) {
                 if outcome.finish(.failure(CofferError(.internalError, "PostgreSQL storage did not answer within \(Self.callTimeout)"))) {
                     outcome.cancelWork()
                 }
@@ -285,8 +282,8 @@ public final class PostgresStorage: PhysicalStorage {
             outcome.setWork(Task {
                 let result: Result<T, any Error>
                 do { result = .success(try await body()) } catch { result = .failure(error) }
+                Self.watchdog.disarm(ticket)
                 outcome.finish(result)
-                timer.cancel()
             })
         }
         switch result {
