@@ -15,12 +15,28 @@ actor PostgresCommitter {
     /// Told of every change in commit order, so that it never sees two writes of one key out
     /// of the order the database applied them; and of keys whose fate is unknown after a failure.
     private let cache: PostgresReadCache?
+    private let directory: PostgresKeyDirectory?
 
-    init(client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger, cache: PostgresReadCache? = nil) {
+    init(
+        client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger, cache: PostgresReadCache? = nil,
+        directory: PostgresKeyDirectory? = nil
+    ) {
         self.client = client
         self.table = table
         self.logger = logger
         self.cache = cache
+        self.directory = directory
+    }
+
+    private func landed(_ batch: [StorageWrite]) {
+        cache?.wrote(batch)
+        directory?.wrote(batch)
+    }
+
+    private func unknown(_ batch: [StorageWrite]) {
+        let keys = batch.map(\.key)
+        cache?.forget(keys)
+        directory?.unsure(keys)
     }
 
     func submit(_ batch: [StorageWrite]) async throws {
@@ -40,11 +56,11 @@ actor PostgresCommitter {
             let combined = group.flatMap(\.batch)
             do {
                 try await apply(combined)
-                cache?.wrote(combined)
+                landed(combined)
                 for item in group { item.done.resume() }
             } catch {
                 // It may have committed before the failure was seen.
-                cache?.forget(combined.map(\.key))
+                unknown(combined)
                 if group.count == 1 {
                     group[0].done.resume(throwing: error)
                     continue
@@ -52,10 +68,10 @@ actor PostgresCommitter {
                 for item in group {
                     do {
                         try await apply(item.batch)
-                        cache?.wrote(item.batch)
+                        landed(item.batch)
                         item.done.resume()
                     } catch {
-                        cache?.forget(item.batch.map(\.key))
+                        unknown(item.batch)
                         item.done.resume(throwing: error)
                     }
                 }

@@ -18,12 +18,15 @@ public final class PostgresStorage: PhysicalStorage {
     private let committer: PostgresCommitter
     /// Values this node read or wrote; on only while this node is the one that writes.
     let cache: PostgresReadCache
+    /// Every key in the table, so that a read of a missing key needs no round trip; on when the cache is.
+    let directory: PostgresKeyDirectory
     let logger: Logger
     let table: String
 
     /// How long one storage call (waiting for a pooled connection included) may take before it
     /// fails: a database that went away is an error for the request, not a hung one.
     static let callTimeout: Duration = .seconds(20)
+    private static let watchdog = CallWatchdog()
 
     /// Threads that run snapshot readers (`read`), which block on their queries.
     private static let readerThreads: NIOThreadPool = {
@@ -41,13 +44,45 @@ public final class PostgresStorage: PhysicalStorage {
         // With HA a node caches only while it is the active node (see setCaching).
         let cache = PostgresReadCache(capacity: 131_072, enabled: !settings.haEnabled)
         self.cache = cache
-        committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger, cache: cache)
+        let directory = PostgresKeyDirectory(limit: Self.directoryLimit)
+        self.directory = directory
+        committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger, cache: cache, directory: directory)
     }
+
+    /// Keys the directory holds at most (about 100 MB at worst); a larger table reads every miss.
+    static let directoryLimit = 1_000_000
 
     /// Turns the read cache on when this node becomes the only writer, off when it stops being
     /// it; emptied either way, so nothing read in another role is served.
     public func setCaching(_ on: Bool) {
         cache.setEnabled(on)
+        if on {
+            let epoch = directory.begin()
+            Task { await self.loadDirectory(epoch) }
+        } else {
+            directory.stop()
+        }
+    }
+
+    /// Reads every key once; the committer's changes since `begin` are replayed over it.
+    private func loadDirectory(_ epoch: UInt64) async {
+        let limit = directory.limit
+        do {
+            let keys = try await call { () -> Set<String>? in
+                var keys = Set<String>()
+                let rows = try await self.client.query(
+                    "SELECT path, key FROM \(unescaped: self.table) LIMIT \(Int64(limit) + 1)", logger: self.logger
+                )
+                // Read to the end (at most limit + 1 rows): a half-read sequence keeps its connection.
+                for try await row in rows { keys.insert(try Self.fullKey(row)) }
+                return keys.count > limit ? nil : keys
+            }
+            directory.install(keys, epoch: epoch)
+            if keys == nil { logger.info("more than \(limit) keys in PostgreSQL storage: reads of missing keys go to the database") }
+        } catch {
+            directory.install(nil, epoch: epoch)
+            logger.warning("could not list PostgreSQL storage's keys: reads of missing keys go to the database", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Connects, creates the tables unless told not to, and checks that the entries table is there.
@@ -64,6 +99,8 @@ public final class PostgresStorage: PhysicalStorage {
             try? await storage.close()
             throw error
         }
+        // Without HA this node is the only writer from the start; with it, from when it is active.
+        if !settings.haEnabled { storage.setCaching(true) }
         return storage
     }
 
@@ -160,6 +197,7 @@ public final class PostgresStorage: PhysicalStorage {
     public func get(_ key: String) async throws -> [UInt8]? {
         let (hit, generation) = cache.lookup(key)
         if let hit { return hit }
+        if directory.absent(key) { return nil }
         let value = try await fetch(key)
         if let generation { cache.fill(key, value, generation: generation) }
         return value
@@ -237,6 +275,7 @@ public final class PostgresStorage: PhysicalStorage {
             // Timed out here while the commit may still land: the committer records it if it
             // does; until then no read may keep what these keys held.
             cache.forget(batch.map(\.key))
+            directory.unsure(batch.map(\.key))
             throw error
         }
     }
