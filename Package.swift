@@ -137,7 +137,10 @@ let package = Package(
         .testTarget(name: "CofferHCLTests", dependencies: ["CofferHCL"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CofferStorageTests",
-            dependencies: ["CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,6 +9,9 @@ public final class SQLiteStorage: PhysicalStorage {
     private let pool: DatabasePool
     private let committer: GroupCommitter
     private let checkpointer: Checkpointer
+    /// Which keys may exist: this process is the only writer, so a read of a key the directory
+    /// knows to be missing (a KV write to a new path reads its metadata first) skips SQLite.
+    let directory: KeyDirectory
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String) throws {
@@ -39,7 +42,16 @@ public final class SQLiteStorage: PhysicalStorage {
         } catch {
             throw CofferError(.internalError, "cannot open SQLite storage at \(path): \(Self.describe(error))")
         }
-        committer = GroupCommitter(pool: pool, checkpointer: checkpointer)
+        let pool = pool
+        directory = KeyDirectory(loader: {
+            try await pool.read { db in
+                var hashes = [Int]()
+                try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
+                return hashes
+            }
+        })
+        committer = GroupCommitter(pool: pool, checkpointer: checkpointer, directory: directory)
+        directory.start()
     }
 
     /// The writer's page cache: large batches (an expiry wave) touch pages all over the file.
@@ -51,7 +63,8 @@ public final class SQLiteStorage: PhysicalStorage {
     public var typeName: String { "sqlite" }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try readHere { db in try SQLiteReader(db: db).get(key) }
+        if directory.absent(key) { return nil }
+        return try readHere { db in try SQLiteReader(db: db).get(key) }
     }
 
     /// Runs one statement on the calling thread. A point read takes microseconds, less than the
@@ -120,12 +133,14 @@ public final class SQLiteStorage: PhysicalStorage {
 actor GroupCommitter {
     private let pool: DatabasePool
     private let checkpointer: Checkpointer
+    private let directory: KeyDirectory
     private var pending: [(batch: [StorageWrite], done: CheckedContinuation<Void, any Error>)] = []
     private var draining = false
 
-    init(pool: DatabasePool, checkpointer: Checkpointer) {
+    init(pool: DatabasePool, checkpointer: Checkpointer, directory: KeyDirectory) {
         self.pool = pool
         self.checkpointer = checkpointer
+        self.directory = directory
     }
 
     func submit(_ batch: [StorageWrite]) async throws {
@@ -146,11 +161,14 @@ actor GroupCommitter {
                 try await pool.write { db in
                     for item in group { try Self.apply(item.batch, db) }
                 }
+                // Before the writers hear of it: once answered, a request may read what it wrote.
+                for item in group { directory.wrote(item.batch) }
                 for item in group { item.done.resume() }
             } catch {
                 for item in group {
                     do {
                         try await pool.write { db in try Self.apply(item.batch, db) }
+                        directory.wrote(item.batch)
                         item.done.resume()
                     } catch {
                         item.done.resume(throwing: error)

@@ -15,11 +15,11 @@ actor PostgresCommitter {
     /// Told of every change in commit order, so that it never sees two writes of one key out
     /// of the order the database applied them; and of keys whose fate is unknown after a failure.
     private let cache: PostgresReadCache?
-    private let directory: PostgresKeyDirectory?
+    private let directory: KeyDirectory?
 
     init(
         client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger, cache: PostgresReadCache? = nil,
-        directory: PostgresKeyDirectory? = nil
+        directory: KeyDirectory? = nil
     ) {
         self.client = client
         self.table = table

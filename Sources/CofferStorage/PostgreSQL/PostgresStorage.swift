@@ -18,8 +18,9 @@ public final class PostgresStorage: PhysicalStorage {
     private let committer: PostgresCommitter
     /// Values this node read or wrote; on only while this node is the one that writes.
     let cache: PostgresReadCache
-    /// Every key in the table, so that a read of a missing key needs no round trip; on when the cache is.
-    let directory: PostgresKeyDirectory
+    /// Which keys may be in the table, so that a read of a missing key needs no round trip; on
+    /// when the cache is.
+    let directory: KeyDirectory
     let logger: Logger
     let table: String
 
@@ -38,51 +39,36 @@ public final class PostgresStorage: PhysicalStorage {
     private init(settings: PostgresStorageSettings, logger: Logger) throws(CofferError) {
         self.settings = settings
         self.logger = logger
-        self.table = PostgresStorageSettings.quoted(settings.table)
+        let table = PostgresStorageSettings.quoted(settings.table)
+        self.table = table
         let pools = PostgresPoolSlot(configuration: try Self.configuration(settings), logger: logger)
         self.pools = pools
         // With HA a node caches only while it is the active node (see setCaching).
         let cache = PostgresReadCache(capacity: 131_072, enabled: !settings.haEnabled)
         self.cache = cache
-        let directory = PostgresKeyDirectory(limit: Self.directoryLimit)
+        let directory = KeyDirectory(
+            loader: { try await Self.keyHashes(pools.client, table: table, logger: logger) },
+            onFailure: { error in
+                logger.warning("could not list PostgreSQL storage's keys: reads of missing keys go to the database", metadata: ["error": "\(error)"])
+            }
+        )
         self.directory = directory
         committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger, cache: cache, directory: directory)
     }
-
-    /// Keys the directory holds at most (about 100 MB at worst); a larger table reads every miss.
-    static let directoryLimit = 1_000_000
 
     /// Turns the read cache on when this node becomes the only writer, off when it stops being
     /// it; emptied either way, so nothing read in another role is served.
     public func setCaching(_ on: Bool) {
         cache.setEnabled(on)
-        if on {
-            let epoch = directory.begin()
-            Task { await self.loadDirectory(epoch) }
-        } else {
-            directory.stop()
-        }
+        if on { directory.start() } else { directory.stop() }
     }
 
-    /// Reads every key once; the committer's changes since `begin` are replayed over it.
-    private func loadDirectory(_ epoch: UInt64) async {
-        let limit = directory.limit
-        do {
-            let keys = try await call { () -> Set<String>? in
-                var keys = Set<String>()
-                let rows = try await self.client.query(
-                    "SELECT path, key FROM \(unescaped: self.table) LIMIT \(Int64(limit) + 1)", logger: self.logger
-                )
-                // Read to the end (at most limit + 1 rows): a half-read sequence keeps its connection.
-                for try await row in rows { keys.insert(try Self.fullKey(row)) }
-                return keys.count > limit ? nil : keys
-            }
-            directory.install(keys, epoch: epoch)
-            if keys == nil { logger.info("more than \(limit) keys in PostgreSQL storage: reads of missing keys go to the database") }
-        } catch {
-            directory.install(nil, epoch: epoch)
-            logger.warning("could not list PostgreSQL storage's keys: reads of missing keys go to the database", metadata: ["error": "\(error)"])
-        }
+    /// The hash of every key in the table, for the key directory.
+    private static func keyHashes(_ client: PostgresClient, table: String, logger: Logger) async throws -> [Int] {
+        var hashes = [Int]()
+        let rows = try await client.query("SELECT path, key FROM \(unescaped: table)", logger: logger)
+        for try await row in rows { hashes.append(try fullKey(row).hashValue) }
+        return hashes
     }
 
     /// Connects, creates the tables unless told not to, and checks that the entries table is there.
