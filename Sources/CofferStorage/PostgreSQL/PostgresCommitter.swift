@@ -8,6 +8,9 @@ import PostgresNIO
 /// combined statement fails, the batches are retried one by one so that only a faulty one fails.
 actor PostgresCommitter {
     private let client: @Sendable () -> PostgresClient
+    /// Runs a statement under the storage's time limit: a statement sent to a pool that lost its
+    /// database would otherwise hold the committer, and every write queued behind it, for ever.
+    private let guarded: @Sendable (@escaping @Sendable () async throws -> Void) async throws -> Void
     private let table: String
     private let logger: Logger
     private var pending: [(batch: [StorageWrite], done: CheckedContinuation<Void, any Error>)] = []
@@ -18,10 +21,12 @@ actor PostgresCommitter {
     private let directory: KeyDirectory?
 
     init(
-        client: @escaping @Sendable () -> PostgresClient, table: String, logger: Logger, cache: PostgresReadCache? = nil,
-        directory: KeyDirectory? = nil
+        client: @escaping @Sendable () -> PostgresClient,
+        guarded: @escaping @Sendable (@escaping @Sendable () async throws -> Void) async throws -> Void = { try await $0() },
+        table: String, logger: Logger, cache: PostgresReadCache? = nil, directory: KeyDirectory? = nil
     ) {
         self.client = client
+        self.guarded = guarded
         self.table = table
         self.logger = logger
         self.cache = cache
@@ -83,8 +88,10 @@ actor PostgresCommitter {
     /// Writes the net effect of `writes` (the last change to each key wins) in one statement:
     /// a statement is atomic by itself, so the batch lands whole or not at all.
     private func apply(_ writes: [StorageWrite]) async throws {
+        let statement = try Self.statement(table: table, writes)
+        let (client, logger) = (self.client, self.logger)
         // Consumed to its end so that the pooled connection goes back at once.
-        _ = try await client().query(Self.statement(table: table, writes), logger: logger).collect()
+        try await guarded { _ = try await client().query(statement, logger: logger).collect() }
     }
 
     static func statement(table: String, _ writes: [StorageWrite]) throws -> PostgresQuery {

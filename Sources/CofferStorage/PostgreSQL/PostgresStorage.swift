@@ -47,13 +47,16 @@ public final class PostgresStorage: PhysicalStorage {
         let cache = PostgresReadCache(capacity: 131_072, enabled: !settings.haEnabled)
         self.cache = cache
         let directory = KeyDirectory(
-            loader: { try await Self.keyHashes(pools.client, table: table, logger: logger) },
+            loader: { try await Self.call(pools) { try await Self.keyHashes(pools.client, table: table, logger: logger) } },
             onFailure: { error in
                 logger.warning("could not list PostgreSQL storage's keys: reads of missing keys go to the database", metadata: ["error": "\(error)"])
             }
         )
         self.directory = directory
-        committer = PostgresCommitter(client: { pools.client }, table: table, logger: logger, cache: cache, directory: directory)
+        committer = PostgresCommitter(
+            client: { pools.client }, guarded: { work in try await Self.call(pools, work) }, table: table, logger: logger, cache: cache,
+            directory: directory
+        )
     }
 
     /// Turns the read cache on when this node becomes the only writer, off when it stops being
@@ -294,6 +297,11 @@ public final class PostgresStorage: PhysicalStorage {
     /// Runs `body` with a time limit, and turns PostgreSQL's errors into storage errors that
     /// carry the server's message (never a value or a password) to the log.
     func call<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Self.call(pools, body)
+    }
+
+    /// `call` for the committer, which has no storage to call it on.
+    static func call<T: Sendable>(_ pools: PostgresPoolSlot, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         // Not a task group: a group waits for every child, so a call stuck inside the pool
         // would hold the request for ever. The work is cancelled and left to end on its own.
         let outcome = Outcome<T>()
