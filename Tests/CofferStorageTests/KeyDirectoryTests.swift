@@ -3,6 +3,7 @@ import CofferSDK
 import Foundation
 import GRDB
 import Logging
+import PostgresNIO
 import Testing
 
 @Suite("Key directory: reads of missing keys skip storage")
@@ -100,7 +101,6 @@ struct KeyDirectoryTests {
             database: String(url.path.dropFirst()), sslMode: "disable"
         )
         settings.table = "directory_\(UInt32.random(in: 0...UInt32.max))"
-        defer { _ = try? psql(raw, "DROP TABLE IF EXISTS \(settings.table)") }
         let logger = Logger(label: "test")
 
         let keys = ["top", "core/mounts", "logical/abc/app/db", "logical/abc/app/nested/deep"]
@@ -116,25 +116,30 @@ struct KeyDirectoryTests {
         #expect(try await storage.get("core/mounts") == nil)
 
         // A row that this node did not write is not looked for: the active node is the only writer.
-        _ = try psql(raw, "INSERT INTO \(settings.table) VALUES ('/logical/', '/logical/abc/', 'planted', '\\x01')")
+        try await execute(settings, "INSERT INTO \(settings.table) VALUES ('/logical/', '/logical/abc/', 'planted', '\\x01')")
         #expect(try await storage.get("logical/abc/planted") == nil)
         // Its own writes are found again, through the directory, after the cache dropped them.
         try await storage.put("logical/abc/later", [7])
         storage.cache.setEnabled(true)
         #expect(try await storage.get("logical/abc/later") == [7])
         try await storage.close()
+        try await execute(settings, "DROP TABLE \(settings.table)")
     }
 
-    private func psql(_ url: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [url, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CofferError(.internalError, "psql failed") }
-        return String(decoding: data, as: UTF8.self)
+    /// Runs `sql` on a connection of its own (not through psql: Foundation's Process, run by many
+    /// tests at once, is a known source of crashes in libdispatch on Linux).
+    private func execute(_ settings: PostgresStorageSettings, _ sql: String) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.user, password: settings.password, database: settings.database,
+            tls: .disable
+        )
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
     }
 }
