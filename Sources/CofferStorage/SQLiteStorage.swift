@@ -43,11 +43,15 @@ public final class SQLiteStorage: PhysicalStorage {
             throw CofferError(.internalError, "cannot open SQLite storage at \(path): \(Self.describe(error))")
         }
         let pool = pool
+        // On the idle-priority lane: a million keys take about a second to read, which requests
+        // arriving just after the start must not wait for.
         directory = KeyDirectory(loader: {
-            try await pool.read { db in
-                var hashes = [Int]()
-                try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
-                return hashes
+            try await BackgroundLane.run {
+                try pool.read { db in
+                    var hashes = [Int]()
+                    try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
+                    return hashes
+                }
             }
         })
         committer = GroupCommitter(pool: pool, checkpointer: checkpointer, directory: directory)
