@@ -3,7 +3,10 @@ import CofferSDK
 /// An immutable routing snapshot: mounts by longest matching prefix. Rebuilt whole when the
 /// mount table changes, so requests read it without locks.
 struct Router: Sendable {
-    struct Route: Sendable {
+    /// A class, not a struct: routing walks the mounts and every request keeps its route, and a
+    /// copy of a struct this size retains and releases each string, array and dictionary in it,
+    /// on counts that every request thread shares (over ten atomic updates per mount visited).
+    final class Route: Sendable {
         let entry: MountEntry
         let backend: any Backend
         /// The backend's path table and special paths, built once per mount: backends may
