@@ -110,6 +110,17 @@ struct PathEscapeTests {
         #expect(try await h.request(.list, "secret/").data == nil, "nothing was written")
     }
 
+    @Test("a mount's path without its slash reaches the mount's root; a longer name does not")
+    func bareMountPath() async throws {
+        let h = try await KVTests.harnessWithKV(version: "1")
+        try await h.request(.update, "secret/a", ["k": "v"])
+        let bare = try await h.request(.list, "secret").data?["keys"]
+        #expect(bare == .array([.string("a")]))
+        #expect(bare == (try await h.request(.list, "secret/").data?["keys"]))
+        let other = await h.failure(.list, "secrets")
+        #expect(other != nil)
+    }
+
     @Test("a storage view refuses exactly the keys with a '..' segment; other runs of dots are names")
     func viewDotSegments() async throws {
         let physical = InMemoryStorage()

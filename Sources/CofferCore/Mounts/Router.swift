@@ -13,12 +13,16 @@ struct Router: Sendable {
         /// compute them, and the request path must not pay for that each time.
         let paths: [PathSpec]
         let specialPaths: SpecialPaths
+        /// The mount path without its trailing slash, made once: `dropLast()` walks back a
+        /// whole Character, and routing asked for it on every mount it passed.
+        let bare: String
 
         init(entry: MountEntry, backend: any Backend) {
             self.entry = entry
             self.backend = backend
             paths = backend.paths
             specialPaths = backend.specialPaths
+            bare = String(entry.path.dropLast())
         }
     }
 
@@ -42,7 +46,7 @@ struct Router: Sendable {
         for route in routes {
             let mount = route.entry.path
             if path.hasPrefix(mount) { return (route, String(path.dropFirst(mount.count))) }
-            if path == mount.dropLast() { return (route, "") }
+            if path == route.bare { return (route, "") }
         }
         return nil
     }
