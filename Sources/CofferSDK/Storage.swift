@@ -64,11 +64,22 @@ public struct StorageView: Storage {
 
     private func full(_ key: String) throws -> String {
         // A ".." segment cannot escape here, since keys are only ever prefixed, but reject it so a
-        // path never means two things.
-        if key.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
+        // path never means two things. Most keys have no two dots in a row: for them, one pass
+        // over the bytes instead of splitting into substrings (a few thousand instructions on
+        // every storage call).
+        if Self.hasDoubleDot(key), key.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
             throw CofferError.badRequest("invalid path: '..' segments are not allowed")
         }
         return prefix + key
+    }
+
+    private static func hasDoubleDot(_ key: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in key.utf8 {
+            if byte == UInt8(ascii: "."), previous == byte { return true }
+            previous = byte
+        }
+        return false
     }
 
     public func get(_ key: String) async throws -> [UInt8]? { try await underlying.get(full(key)) }

@@ -53,20 +53,26 @@ struct CompactTable: Sendable {
 
     /// The value stored at `key`.
     func get(_ key: String) -> [UInt8]? {
-        withSplit(key) { split in
-            guard let slot = find(split) else { return nil }
-            return value(at: Self.locator(slots[slot]))
-        }
+        Self.withBytes(key) { get(bytes: $0) }
+    }
+
+    /// The value stored at the key whose UTF-8 bytes are `key`. The store's lock calls this with
+    /// the bytes in hand, so that no closure holds the table: a closure that captures it may
+    /// copy it, and a copy retains and releases each of its arrays, whose counts every request
+    /// thread writes to.
+    func get(bytes key: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let slot = find(parts(of: key)) else { return nil }
+        return value(at: Self.locator(slots[slot]))
     }
 
     /// Stores `value` at `key`; true when the key is new.
     @discardableResult
     mutating func put(_ key: String, _ value: [UInt8]) -> Bool {
-        var split = Self.split(key)
-        split.number = intern(split.prefixBytes(key))
-        let keyBytes = Array(key.utf8)
-        let added = value.withUnsafeBytes { bytes in
-            Self.withSuffix(key, split) { parts in
+        let added = Self.withBytes(key) { keyBytes in
+            value.withUnsafeBytes { bytes in
+                let length = Self.prefixLength(keyBytes)
+                let number = intern(UnsafeRawBufferPointer(rebasing: keyBytes[..<length]))
+                let parts = Parts(number: number, suffix: number == 0 ? keyBytes : UnsafeRawBufferPointer(rebasing: keyBytes[length...]))
                 let hash = Self.hash(parts.number, parts.suffix)
                 let fresh = append(parts.number, parts.suffix, bytes)
                 if let slot = find(parts, hash: hash) {
@@ -89,14 +95,16 @@ struct CompactTable: Sendable {
     /// Removes `key`; true when it was present.
     @discardableResult
     mutating func remove(_ key: String) -> Bool {
-        let found: (Int, UInt64)? = withSplit(key) { split in
-            find(split).map { ($0, Self.locator(slots[$0])) }
+        let removed = Self.withBytes(key) { keyBytes in
+            guard let slot = find(parts(of: keyBytes)) else { return false }
+            let old = Self.locator(slots[slot])
+            deleteSlot(slot)
+            removeFromOrder(keyBytes)
+            count -= 1
+            release(old)
+            return true
         }
-        guard let (slot, old) = found else { return false }
-        deleteSlot(slot)
-        removeFromOrder(Array(key.utf8))
-        count -= 1
-        release(old)
+        guard removed else { return false }
         compactRetired()
         return true
     }
@@ -109,8 +117,8 @@ struct CompactTable: Sendable {
         let afterBytes = after.map { Array($0.utf8) }
         let exclusive = afterBytes.map { Self.compareBytes($0, prefixBytes) >= 0 } ?? false
         let start = exclusive ? afterBytes! : prefixBytes
-        var (c, i) = position(of: start)
-        if exclusive, c < chunks.count, i < chunks[c].count, compare(chunks[c][i], start) == 0 { i += 1 }
+        var (c, i) = start.withUnsafeBytes { position(of: $0) }
+        if exclusive, c < chunks.count, i < chunks[c].count, start.withUnsafeBytes({ compare(chunks[c][i], $0) }) == 0 { i += 1 }
         var out = [String]()
         while c < chunks.count {
             let chunk = chunks[c]
@@ -130,7 +138,7 @@ struct CompactTable: Sendable {
     func count(prefix: String) -> Int {
         guard !chunks.isEmpty else { return 0 }
         let prefixBytes = Array(prefix.utf8)
-        var (c, i) = position(of: prefixBytes)
+        var (c, i) = prefixBytes.withUnsafeBytes { position(of: $0) }
         var total = 0
         while c < chunks.count {
             let chunk = chunks[c]
@@ -156,65 +164,67 @@ struct CompactTable: Sendable {
 
     // MARK: Records
 
-    private struct Split {
-        /// UTF-8 length of the leading segments, or 0 when the key has no interned prefix.
-        var prefixLength: Int
-        var number: UInt16 = 0
-
-        func prefixBytes(_ key: String) -> ArraySlice<UInt8> { ArraySlice(key.utf8.prefix(prefixLength)) }
-    }
-
     private struct Parts {
         var number: UInt16
         var suffix: UnsafeRawBufferPointer
     }
 
-    /// Where the first two path segments end, if the key has two.
-    private static func split(_ key: String) -> Split {
+    /// `key`'s UTF-8 bytes, in place: a read hashes and compares the caller's bytes, with no
+    /// copy of the key (a `String` view of bytes is many times slower per byte).
+    static func withBytes<T>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        var key = key
+        return try key.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Where the first two path segments end, or 0 when the key has fewer than two.
+    private static func prefixLength(_ key: UnsafeRawBufferPointer) -> Int {
         var slashes = 0
-        var length = 0
-        for byte in key.utf8 {
-            length += 1
-            if byte == UInt8(ascii: "/") {
-                slashes += 1
-                if slashes == 2 { return Split(prefixLength: length) }
-            }
+        for index in key.indices where key[index] == UInt8(ascii: "/") {
+            slashes += 1
+            if slashes == 2 { return index + 1 }
         }
-        return Split(prefixLength: 0)
+        return 0
+    }
+
+    /// The key as the table holds it: its prefix's number (0 when that prefix was never
+    /// interned, and then the whole key is the rest) and the rest. A read never interns.
+    private func parts(of key: UnsafeRawBufferPointer) -> Parts {
+        let length = Self.prefixLength(key)
+        let number = number(of: UnsafeRawBufferPointer(rebasing: key[..<length]))
+        return Parts(number: number, suffix: number == 0 ? key : UnsafeRawBufferPointer(rebasing: key[length...]))
+    }
+
+    private static func prefixHash(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        return hasher.finalize()
+    }
+
+    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    private func isPrefix(_ number: UInt16, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        prefixes[Int(number)].withUnsafeBytes { Self.equal($0, bytes) }
     }
 
     /// The prefix's number, adding it when there is room; 0 (the whole key is the rest) when
     /// the table is full. A prefix never leaves the table, so every key keeps one split.
-    private mutating func intern(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+    private mutating func intern(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
         if bytes.isEmpty { return 0 }
-        let hash = bytes.hashValue
-        if let number = prefixNumbers[hash] { return prefixes[Int(number)].elementsEqual(bytes) ? number : 0 }
+        let hash = Self.prefixHash(bytes)
+        if let number = prefixNumbers[hash] { return isPrefix(number, bytes) ? number : 0 }
         guard prefixes.count < Self.maxPrefixes else { return 0 }
         prefixes.append(Array(bytes))
         prefixNumbers[hash] = UInt16(prefixes.count - 1)
         return UInt16(prefixes.count - 1)
     }
 
-    /// The number of `bytes` as a prefix, or 0 when it is not one (a read never interns).
-    private func number(of bytes: ArraySlice<UInt8>) -> UInt16 {
+    /// The number of `bytes` as a prefix, or 0 when it is not one.
+    private func number(of bytes: UnsafeRawBufferPointer) -> UInt16 {
         if bytes.isEmpty { return 0 }
-        if let number = prefixNumbers[bytes.hashValue], prefixes[Int(number)].elementsEqual(bytes) { return number }
+        if let number = prefixNumbers[Self.prefixHash(bytes)], isPrefix(number, bytes) { return number }
         return 0
-    }
-
-    private func withSplit<T>(_ key: String, _ body: (Parts) -> T) -> T {
-        var split = Self.split(key)
-        split.number = number(of: split.prefixBytes(key))
-        return Self.withSuffix(key, split, body)
-    }
-
-    private static func withSuffix<T>(_ key: String, _ split: Split, _ body: (Parts) -> T) -> T {
-        var key = key
-        return key.withUTF8 { utf8 in
-            let raw = UnsafeRawBufferPointer(utf8)
-            let suffix = split.number == 0 ? raw : UnsafeRawBufferPointer(rebasing: raw[split.prefixLength...])
-            return body(Parts(number: split.number, suffix: suffix))
-        }
     }
 
     private static func hash(_ number: UInt16, _ suffix: UnsafeRawBufferPointer) -> Int {
@@ -308,7 +318,7 @@ struct CompactTable: Sendable {
             let moved = append(r.number, r.suffix, r.value)
             slab.live -= r.size
             slots[slot] = Self.slot(moved, hash: hash)
-            replaceInOrder(prefixes[Int(r.number)] + Array(r.suffix), with: moved)
+            (prefixes[Int(r.number)] + Array(r.suffix)).withUnsafeBytes { replaceInOrder($0, with: moved) }
         }
         slabs[index] = nil
         freeSlabs.append(index)
@@ -330,7 +340,7 @@ struct CompactTable: Sendable {
         while slots[i] != 0 {
             if slots[i] >> 36 == bits {
                 let r = record(at: Self.locator(slots[i]))
-                if r.number == parts.number, r.suffix.elementsEqual(parts.suffix) { return i }
+                if r.number == parts.number, Self.equal(r.suffix, parts.suffix) { return i }
             }
             i = (i + 1) & mask
         }
@@ -380,12 +390,11 @@ struct CompactTable: Sendable {
     // MARK: Key order
 
     /// -1, 0 or 1 as the record's key sorts before, equal to or after `key`, by bytes.
-    private func compare(_ locator: UInt64, _ key: [UInt8]) -> Int {
+    private func compare(_ locator: UInt64, _ other: UnsafeRawBufferPointer) -> Int {
         let r = record(at: locator)
-        let head = prefixes[Int(r.number)]
-        return key.withUnsafeBytes { other in
+        return prefixes[Int(r.number)].withUnsafeBytes { head in
             let n = min(head.count, other.count)
-            let first = head.withUnsafeBytes { Self.compareRaw(UnsafeRawBufferPointer(rebasing: $0[..<n]), UnsafeRawBufferPointer(rebasing: other[..<n])) }
+            let first = Self.compareRaw(UnsafeRawBufferPointer(rebasing: head[..<n]), UnsafeRawBufferPointer(rebasing: other[..<n]))
             if first != 0 { return first }
             if head.count > other.count { return 1 }
             return Self.compareRaw(r.suffix, UnsafeRawBufferPointer(rebasing: other[head.count...]))
@@ -414,12 +423,12 @@ struct CompactTable: Sendable {
     }
 
     /// The chunk and index of the first key at or after `key`.
-    private func position(of key: [UInt8]) -> (Int, Int) {
+    private func position(of key: UnsafeRawBufferPointer) -> (Int, Int) {
         let c = chunkIndex(for: key)
         return (c, lowerBound(chunks[c], key))
     }
 
-    private func chunkIndex(for key: [UInt8]) -> Int {
+    private func chunkIndex(for key: UnsafeRawBufferPointer) -> Int {
         var low = 0
         var high = chunks.count
         while low < high {
@@ -429,7 +438,7 @@ struct CompactTable: Sendable {
         return max(0, low - 1)
     }
 
-    private func lowerBound(_ chunk: [UInt64], _ key: [UInt8]) -> Int {
+    private func lowerBound(_ chunk: [UInt64], _ key: UnsafeRawBufferPointer) -> Int {
         var low = 0
         var high = chunk.count
         while low < high {
@@ -439,7 +448,7 @@ struct CompactTable: Sendable {
         return low
     }
 
-    private mutating func insertInOrder(_ key: [UInt8], _ locator: UInt64) {
+    private mutating func insertInOrder(_ key: UnsafeRawBufferPointer, _ locator: UInt64) {
         guard !chunks.isEmpty else {
             chunks = [[locator]]
             return
@@ -454,12 +463,12 @@ struct CompactTable: Sendable {
     }
 
     /// `key` is held: its place in key order gets the record `fresh`.
-    private mutating func replaceInOrder(_ key: [UInt8], with fresh: UInt64) {
+    private mutating func replaceInOrder(_ key: UnsafeRawBufferPointer, with fresh: UInt64) {
         let (c, i) = position(of: key)
         chunks[c][i] = fresh
     }
 
-    private mutating func removeFromOrder(_ key: [UInt8]) {
+    private mutating func removeFromOrder(_ key: UnsafeRawBufferPointer) {
         let (c, i) = position(of: key)
         chunks[c].remove(at: i)
         if chunks[c].isEmpty { chunks.remove(at: c) }

@@ -18,7 +18,7 @@ public final class InMemoryStorage: PhysicalStorage {
     public var typeName: String { "inmem" }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        state.withLock { $0.table.get(key) }
+        CompactTable.withBytes(key) { bytes in state.withLock { $0.table.get(bytes: bytes) } }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {

@@ -1,5 +1,6 @@
 @testable import CofferCore
 import CofferSDK
+import CofferStorage
 import Testing
 
 @Suite("KV engine through the core")
@@ -107,5 +108,31 @@ struct PathEscapeTests {
             #expect(error?.code == .badRequest || error?.code == .notFound, "\(path): \(String(describing: error))")
         }
         #expect(try await h.request(.list, "secret/").data == nil, "nothing was written")
+    }
+
+    @Test("a mount's path without its slash reaches the mount's root; a longer name does not")
+    func bareMountPath() async throws {
+        let h = try await KVTests.harnessWithKV(version: "1")
+        try await h.request(.update, "secret/a", ["k": "v"])
+        let bare = try await h.request(.list, "secret").data?["keys"]
+        #expect(bare == .array([.string("a")]))
+        #expect(bare == (try await h.request(.list, "secret/").data?["keys"]))
+        let other = await h.failure(.list, "secrets")
+        #expect(other != nil)
+    }
+
+    @Test("a storage view refuses exactly the keys with a '..' segment; other runs of dots are names")
+    func viewDotSegments() async throws {
+        let physical = InMemoryStorage()
+        let view = StorageView(physical, prefix: "logical/m/")
+        for key in ["a..b", ".../x", "x/...", "x/..y", "..x/y", "x/y..", ".", "./a", "a/./b", "é../x"] {
+            try await view.put(key, [1])
+            #expect(try await view.get(key) == [1], "\(key)")
+        }
+        for key in ["..", "../a", "a/..", "a/../b", "a/b/../../c", "//..//"] {
+            await #expect(throws: CofferError.self, "\(key)") { try await view.put(key, [1]) }
+            await #expect(throws: CofferError.self, "\(key)") { try await view.get(key) }
+        }
+        #expect(physical.allKeys().count == 10)
     }
 }

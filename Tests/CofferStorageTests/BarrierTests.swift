@@ -147,8 +147,9 @@ struct BarrierTests {
         // Keys with and without shared leading segments, and values large enough to need a slab
         // of their own, so that slabs fill, go sparse and are compacted many times over.
         func key() -> String {
-            switch Int.random(in: 0..<4, using: &generator) {
+            switch Int.random(in: 0..<5, using: &generator) {
             case 0: "logical/mount-\(Int.random(in: 0..<3, using: &generator))/k/\(Int.random(in: 0..<2000, using: &generator))"
+            case 4: "logical/münt-\(Int.random(in: 0..<2, using: &generator))/ключ/\(Int.random(in: 0..<300, using: &generator))"
             case 1: "sys/token/id/\(Int.random(in: 0..<1000, using: &generator))"
             case 2: "top\(Int.random(in: 0..<300, using: &generator))"
             default: "logical/mount-0/\(Int.random(in: 0..<500, using: &generator))"
@@ -188,6 +189,30 @@ struct BarrierTests {
         #expect(old.count == oldModel.count)
         #expect(old.all().count == oldModel.count)
         #expect(old.all().allSatisfy { oldModel[$0.0] == $0.1 })
+    }
+
+    @Test("keys past the compact table's 4,096 shared prefixes are stored whole and read back like the others")
+    func compactTablePrefixOverflow() {
+        var table = CompactTable()
+        let keys = (0..<5000).map { "logical/m\($0)/data/k" } + ["a", "a/", "a/b/", "ü/ö/ä", "/", "//", "x/y"]
+        for (n, key) in keys.enumerated() {
+            let added = table.put(key, [UInt8(truncatingIfNeeded: n), 7])
+            #expect(added)
+        }
+        for (n, key) in keys.enumerated() {
+            #expect(table.get(key) == [UInt8(truncatingIfNeeded: n), 7])
+            #expect(table.get(key + "x") == nil)
+        }
+        #expect(table.get("logical/m4999/data/") == nil)
+        #expect(table.scan(prefix: "", after: nil, limit: Int.max) == keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(table.scan(prefix: "logical/m4999/", after: nil, limit: 10) == ["logical/m4999/data/k"])
+        for key in keys where key.hasPrefix("logical/m4") {
+            let removed = table.remove(key)
+            #expect(removed)
+        }
+        #expect(table.count == keys.count - 1111)
+        #expect(table.get("logical/m4500/data/k") == nil)
+        #expect(table.get("logical/m3999/data/k") == [UInt8(truncatingIfNeeded: 3999), 7])
     }
 
     @Test("SQLite keeps data across reopen and never holds plaintext")
