@@ -7,7 +7,7 @@ import Synchronization
 /// libsqlite3: a commit is on disk before the request that made it is answered.
 public final class SQLiteStorage: PhysicalStorage {
     private let pool: DatabasePool
-    private let committer: GroupCommitter
+    private let committer: GroupCommitQueue
     private let checkpointer: Checkpointer
     /// Which keys may exist: this process is the only writer, so a read of a key the directory
     /// knows to be missing (a KV write to a new path reads its metadata first) skips SQLite.
@@ -54,7 +54,17 @@ public final class SQLiteStorage: PhysicalStorage {
                 }
             }
         })
-        committer = GroupCommitter(pool: pool, checkpointer: checkpointer, directory: directory)
+        // One transaction, and so one fsync, for every batch of a group; the directory hears of
+        // each batch before its writer does, since an answered request may read what it wrote.
+        let checkpointer = checkpointer, directory = directory
+        committer = GroupCommitQueue(
+            commit: { batches in try await pool.write { db in for batch in batches { try SQLiteWrites.apply(batch, db) } } },
+            landed: { batch in directory.wrote(batch) },
+            between: {
+                checkpointer.committed()
+                await checkpointer.restartIfLong(pool)
+            }
+        )
         directory.start()
     }
 
@@ -130,62 +140,9 @@ public final class SQLiteStorage: PhysicalStorage {
     }
 }
 
-/// Group commit: batches that arrive while a commit is under way wait and then go to disk
-/// together in one transaction, so many concurrent writers share one fsync. Each batch stays
-/// atomic: if a combined commit fails, the batches are retried one by one so that only the
-/// faulty one fails.
-actor GroupCommitter {
-    private let pool: DatabasePool
-    private let checkpointer: Checkpointer
-    private let directory: KeyDirectory
-    private var pending: [(batch: [StorageWrite], done: CheckedContinuation<Void, any Error>)] = []
-    private var draining = false
-
-    init(pool: DatabasePool, checkpointer: Checkpointer, directory: KeyDirectory) {
-        self.pool = pool
-        self.checkpointer = checkpointer
-        self.directory = directory
-    }
-
-    func submit(_ batch: [StorageWrite]) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            pending.append((batch, done))
-            if !draining {
-                draining = true
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while !pending.isEmpty {
-            let group = pending
-            pending = []
-            do {
-                try await pool.write { db in
-                    for item in group { try Self.apply(item.batch, db) }
-                }
-                // Before the writers hear of it: once answered, a request may read what it wrote.
-                for item in group { directory.wrote(item.batch) }
-                for item in group { item.done.resume() }
-            } catch {
-                for item in group {
-                    do {
-                        try await pool.write { db in try Self.apply(item.batch, db) }
-                        directory.wrote(item.batch)
-                        item.done.resume()
-                    } catch {
-                        item.done.resume(throwing: error)
-                    }
-                }
-            }
-            checkpointer.committed()
-            await checkpointer.restartIfLong(pool)
-        }
-        draining = false
-    }
-
-    private static func apply(_ batch: [StorageWrite], _ db: Database) throws {
+/// The statements a group commit runs in its one transaction.
+enum SQLiteWrites {
+    static func apply(_ batch: [StorageWrite], _ db: Database) throws {
         let put = try RawStatement(db, sql: "INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         let delete = try RawStatement(db, sql: "DELETE FROM entries WHERE key = ?")
         for change in batch {
