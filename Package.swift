@@ -139,7 +139,7 @@ let package = Package(
             name: "CofferStorageTests",
             dependencies: [
                 "CofferStorage", "CofferCrypto", "CofferSDK", "CofferTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 @testable import CofferStorage
 import CofferSDK
+import NIOSSL
 import PostgresNIO
 import Testing
 
@@ -30,5 +31,19 @@ struct PostgresLayoutTests {
         #expect(onlyPuts.sql.hasPrefix("INSERT INTO \"t\"") && onlyPuts.binds.count == 4)
         let onlyDeletes = try PostgresCommitter.statement(table: "\"t\"", [.put("k", [1]), .delete("k")])
         #expect(onlyDeletes.sql.hasPrefix("DELETE FROM \"t\"") && onlyDeletes.binds.count == 2)
+    }
+
+    @Test("libpq's sslmode: which modes use TLS, which accept a server without it, and what they verify")
+    func sslModes() throws {
+        #expect(PostgresStorage.tlsSettings("disable") == nil)
+        let expected: [(String, CertificateVerification, Bool)] = [
+            ("allow", .none, true), ("prefer", .none, true), ("require", .none, false),
+            ("verify-ca", .noHostnameVerification, false), ("verify-full", .fullVerification, false),
+        ]
+        for (mode, verification, preferred) in expected {
+            let settings = try #require(PostgresStorage.tlsSettings(mode))
+            #expect(settings.configuration.certificateVerification == verification, "\(mode)")
+            #expect(settings.preferred == preferred, "\(mode)")
+        }
     }
 }

@@ -103,15 +103,10 @@ public final class PostgresStorage: PhysicalStorage {
                 database: settings.database
             )
         } else {
-            let tlsMode: PostgresConnection.Configuration.TLS
-            if settings.sslMode == "disable" {
-                tlsMode = .disable
-            } else {
-                var tls = TLSConfiguration.makeClientConfiguration()
-                let mode = settings.sslMode
-                tls.certificateVerification = mode == "verify-full" ? .fullVerification : mode == "verify-ca" ? .noHostnameVerification : .none
+            var tlsMode = PostgresConnection.Configuration.TLS.disable
+            if let (tls, preferred) = tlsSettings(settings.sslMode) {
                 let context = try NIOSSLContext(configuration: tls)
-                tlsMode = mode == "allow" || mode == "prefer" ? .prefer(context) : .require(context)
+                tlsMode = preferred ? .prefer(context) : .require(context)
             }
             configuration = PostgresConnection.Configuration(
                 host: settings.host, port: settings.port, username: settings.user, password: settings.password, database: settings.database, tls: tlsMode
@@ -368,21 +363,22 @@ public final class PostgresStorage: PhysicalStorage {
     }
 
     static func tls(_ sslMode: String) -> PostgresClient.Configuration.TLS {
+        guard let (tls, preferred) = tlsSettings(sslMode) else { return .disable }
+        return preferred ? .prefer(tls) : .require(tls)
+    }
+
+    /// libpq's `sslmode` (validated when the URL was parsed) as TLS settings, nil for `disable`;
+    /// `preferred` when a server without TLS is still accepted. Both the probe's connection and
+    /// the pool use it.
+    static func tlsSettings(_ sslMode: String) -> (configuration: TLSConfiguration, preferred: Bool)? {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch sslMode {
-        case "disable": return .disable
-        case "allow", "prefer":
-            tls.certificateVerification = .none
-            return .prefer(tls)
-        case "require":
-            tls.certificateVerification = .none
-            return .require(tls)
-        case "verify-ca":
-            tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
-        default:
-            return .require(tls)
+        case "disable": return nil
+        case "allow", "prefer", "require": tls.certificateVerification = .none
+        case "verify-ca": tls.certificateVerification = .noHostnameVerification
+        default: break  // verify-full: the certificate and the host name are checked
         }
+        return (tls, sslMode == "allow" || sslMode == "prefer")
     }
 }
 
