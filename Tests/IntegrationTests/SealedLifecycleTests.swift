@@ -59,6 +59,12 @@ struct SealedLifecycleTests {
         let bad = try await http.request("PUT", "sys/unseal", body: ["key": "zz-not-a-key"])
         #expect(bad.status == 400)
         #expect(try await http.read("sys/seal-status").json?.objectValue?["progress"] == 1)
+        // The same share twice, or a share of the wrong length, is refused with Vault's reason.
+        let again = try await http.request("PUT", "sys/unseal", body: ["key": .string(keys[0])])
+        #expect(again.status == 400 && again.json?.objectValue?["errors"] == ["invalid key: this share was already provided"])
+        let short = try await http.request("PUT", "sys/unseal", body: ["key": "abcd"])
+        #expect(short.status == 400 && short.json?.objectValue?["errors"] == ["invalid key: the share has the wrong length"])
+        #expect(try await http.read("sys/seal-status").json?.objectValue?["progress"] == 1)
         status = try await http.request("PUT", "sys/unseal", body: ["reset": true])
         #expect(status.json?.objectValue?["progress"] == 0)
         for key in keys.prefix(3) {

@@ -76,15 +76,7 @@ extension SealManager {
         guard config.kind == .static, config.threshold > 0 else {
             throw CofferError.badRequest("this server was initialized without recovery keys: restart it to unseal with its static key")
         }
-        let action: UnsealProgress.Action
-        do {
-            action = try progress.offer(share, threshold: config.threshold, newNonce: SecureRandom.uuid)
-        } catch {
-            switch error {
-            case .wrongLength: throw CofferError.badRequest("invalid key: the share has the wrong length")
-            case .duplicate: throw CofferError.badRequest("invalid key: this share was already provided")
-            }
-        }
+        let action = try offer(share, threshold: config.threshold)
         guard case .combine(let shares) = action else { return false }
         guard let wrapped = try await physical.get(Self.wrappedRecoveryKeyPath) else {
             throw CofferError(.internalError, "static seal: the wrapped recovery key is missing from storage")

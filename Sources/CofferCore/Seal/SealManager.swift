@@ -48,6 +48,19 @@ actor SealManager {
         return parts
     }
 
+    /// Adds `share` to the unseal in progress, with Vault's messages for a share of the wrong
+    /// length or one already given; shared by the Shamir and the recovery-share unseal.
+    func offer(_ share: [UInt8], threshold: Int) throws(CofferError) -> UnsealProgress.Action {
+        do {
+            return try progress.offer(share, threshold: threshold, newNonce: SecureRandom.uuid)
+        } catch {
+            switch error {
+            case .wrongLength: throw CofferError.badRequest("invalid key: the share has the wrong length")
+            case .duplicate: throw CofferError.badRequest("invalid key: this share was already provided")
+            }
+        }
+    }
+
     /// Offers one share; true when this share completed the unseal.
     func submit(_ share: [UInt8]) async throws -> Bool {
         guard let config = try await config() else { throw CofferError(.badRequest, "Vault is not initialized") }
@@ -55,15 +68,7 @@ actor SealManager {
         guard config.kind == .shamir else {
             throw CofferError.badRequest("storage is sealed with a static key: configure the seal \"static\" stanza to unseal it")
         }
-        let action: UnsealProgress.Action
-        do {
-            action = try progress.offer(share, threshold: config.threshold, newNonce: SecureRandom.uuid)
-        } catch {
-            switch error {
-            case .wrongLength: throw CofferError.badRequest("invalid key: the share has the wrong length")
-            case .duplicate: throw CofferError.badRequest("invalid key: this share was already provided")
-            }
-        }
+        let action = try offer(share, threshold: config.threshold)
         guard case .combine(let shares) = action else { return false }
         let candidate: SecureBytes
         do {
