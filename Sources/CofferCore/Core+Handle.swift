@@ -19,7 +19,7 @@ extension Core {
         } catch {
             // Denied and failed requests are audited too; if that fails, the answer is a 500.
             let message = (error as? CofferError)?.messages.joined(separator: "; ") ?? "internal error"
-            if !trail.requestLogged {
+            if !trail.requestLogged, trail.requestDeferredAt == nil {
                 try await auditRequest(incoming, trail: trail, error: message, state: state)
             }
             try await auditResponse(incoming, trail: trail, response: nil, error: message, state: state)
@@ -30,22 +30,36 @@ extension Core {
     /// The request entry, timed (`vault.audit.log_request`) and its failures counted.
     private func auditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
         do {
-            try await telemetry.auditLogRequest.time { try await writeAuditRequest(request, trail: trail, error: error, state: state) }
+            let entry = auditRequestEntry(request, trail: trail, error: error, time: Timestamp.rfc3339(trail.requestDeferredAt ?? now))
+            try await telemetry.auditLogRequest.time { try await state.audit.log([entry]) }
+            trail.markLogged()
         } catch {
             telemetry.auditLogRequestFailure.increment()
             throw error
         }
     }
 
-    /// The response entry, timed (`vault.audit.log_response`) and its failures counted.
+    /// The response entry, timed (`vault.audit.log_response`) and its failures counted. A
+    /// deferred request entry goes first in the same append, and the time of that append is
+    /// recorded as both entries'.
     private func auditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
+        var entries = [AuditEntry]()
+        let deferredAt = trail.requestDeferredAt
+        if let deferredAt {
+            entries.append(auditRequestEntry(request, trail: trail, error: nil, time: Timestamp.rfc3339(deferredAt)))
+        }
+        entries.append(auditResponseEntry(request, trail: trail, response: response, error: error))
+        let started = ContinuousClock.now
         do {
-            try await telemetry.auditLogResponse.time {
-                try await writeAuditResponse(request, trail: trail, response: response, error: error, state: state)
-            }
+            try await telemetry.auditLogResponse.time { try await state.audit.log(entries) }
         } catch {
+            if deferredAt != nil { telemetry.auditLogRequestFailure.increment() }
             telemetry.auditLogResponseFailure.increment()
             throw error
+        }
+        if deferredAt != nil {
+            telemetry.auditLogRequest.recordMilliseconds(since: started)
+            trail.markLogged()
         }
     }
 
@@ -121,7 +135,15 @@ extension Core {
         }
         if let trail {
             trail.record(caller: caller, mountType: route.entry.type)
-            try await auditRequest(request, trail: trail, error: nil, state: state)
+            // A request that changes nothing may wait to be logged with its response: no effect
+            // happens and nothing leaves the server before both entries are appended, and the
+            // append costs a system call. A token with limited uses spends one (an effect), and
+            // wrapping creates a token.
+            if spec.withoutEffects.contains(operation), request.wrapTTL == nil, (caller?.numUses ?? 0) == 0 {
+                trail.deferRequest(at: now)
+            } else {
+                try await auditRequest(request, trail: trail, error: nil, state: state)
+            }
         }
 
         // A limited-use token spends one use per request and dies after its last.
@@ -138,6 +160,10 @@ extension Core {
         }
         if lastUse, let caller { try await state.tokens.revokeTree(caller.idHash) }
 
+        if let trail, trail.requestDeferredAt != nil, response.secret != nil || response.auth != nil {
+            // A lease or a token is about to be made after all: the request entry goes first.
+            try await auditRequest(request, trail: trail, error: nil, state: state)
+        }
         if response.secret != nil, response.leaseID == nil {
             try await registerSecretLease(&response, path: request.path, mount: route.entry, caller: caller, state: state)
         }

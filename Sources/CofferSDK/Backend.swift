@@ -61,11 +61,16 @@ public struct PathSpec: Sendable {
     public var acceptsAnyField: Bool
     /// One line of help.
     public var help: String
+    /// Operations that change nothing and create nothing (a plain read): with audit devices
+    /// enabled, their request entry is written together with the response entry, in one
+    /// append, before the answer leaves. Any other operation's request entry is written before
+    /// its handler runs.
+    public var withoutEffects: Set<Operation>
 
     /// Declares a route.
     public init(
         _ pattern: String, fields: [String: FieldSpec] = [:], acceptsAnyField: Bool = false,
-        existenceCheck: ExistenceCheck? = nil, help: String = "", handlers: [Operation: Handler]
+        existenceCheck: ExistenceCheck? = nil, help: String = "", withoutEffects: Set<Operation> = [], handlers: [Operation: Handler]
     ) {
         self.pattern = PathPattern(pattern)
         self.fields = fields
@@ -73,6 +78,7 @@ public struct PathSpec: Sendable {
         self.existenceCheck = existenceCheck
         self.acceptsAnyField = acceptsAnyField
         self.help = help
+        self.withoutEffects = withoutEffects
     }
 }
 

@@ -17,7 +17,7 @@ public enum FlatStore {
             PathSpec(
                 "*path", acceptsAnyField: true,
                 existenceCheck: { ctx in try await view(ctx).get(try key(ctx)) != nil },
-                help: help,
+                help: help, withoutEffects: [.read, .list],
                 handlers: [
                     .read: { ctx in
                         guard let value = try await view(ctx).getJSON(try key(ctx)) else { return nil }

@@ -189,6 +189,68 @@ struct AuditTests {
         #expect(read.status == 500)
         #expect(!read.text.contains("must-not-leak"))
         #expect(try await root.write("secret/data/y", ["data": ["a": "b"]]).status == 500)
+        #expect(try await server.stop() == 0)
+
+        // The refused write never ran: its request entry could not be written first.
+        try FileManager.default.removeItem(atPath: log)
+        server = try await setup.start()
+        try await SQLiteTestServer.unseal(server, key: key)
+        root = VaultHTTP(address: server.address, token: token)
+        #expect(try await root.read("secret/data/x").status == 200)
+        #expect(try await root.read("secret/data/y").status == 404)
+        try await server.stop()
+    }
+
+    @Test("a request that changes nothing is logged with its answer in one append, exactly as one logged before it runs")
+    func readsLoggedWithTheirAnswer() async throws {
+        let directory = try TemporaryDirectory.make("coffer-audit-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
+        let root = VaultHTTP(address: server.address, token: "root")
+        let log = directory + "/audit.log"
+        #expect(try await root.request("PUT", "sys/audit/file", body: ["type": "file", "options": ["file_path": .string(log)]]).status == 204)
+        #expect(try await root.write("secret/data/x", ["data": ["password": "p"]]).status == 200)
+        #expect(try await root.read("secret/data/x?version=abc").status == 400)
+        let created = try await root.write("auth/token/create", ["num_uses": 5, "policies": ["root"]])
+        let limited = try #require(created.json?.objectValue?["auth"]?.objectValue?["client_token"]?.stringValue)
+        #expect(try await VaultHTTP(address: server.address, token: limited).read("secret/data/x").status == 200)
+        #expect(try await root.request("GET", "secret/data/x", headers: ["X-Vault-Wrap-TTL": "60"]).status == 200)
+        // Reads in parallel: a read's two entries go out in one append, so nothing comes between them.
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<48 { group.addTask { try await root.read("secret/data/x").status } }
+            for try await status in group { #expect(status == 200) }
+        }
+
+        let entries = Self.lines(log).compactMap { try? JSONParser.parse($0).objectValue }
+        func pair(_ id: JSONValue?) -> (request: JSONObject, response: JSONObject)? {
+            let both = entries.filter { $0["request"]?.objectValue?["id"] == id && $0["type"] != "audit_device_enabled" }
+            guard both.count == 2, both[0]["type"] == "request", both[1]["type"] == "response" else { return nil }
+            return (both[0], both[1])
+        }
+        let requests = entries.filter { $0["type"] == "request" }
+        #expect(requests.count == 53)
+        for entry in requests {
+            let id = entry["request"]?.objectValue?["id"]
+            let (request, response) = try #require(pair(id), "one request and one response entry for \(String(describing: id))")
+            #expect((request["time"]?.stringValue ?? "~") <= (response["time"]?.stringValue ?? ""), "the request entry keeps the request's time")
+            #expect(response["auth"] == request["auth"] && response["request"] == request["request"])
+            #expect(request["error"] == nil, "every request here passed its checks")
+        }
+        // The reads by a root token without wrapping: request and response are neighbours.
+        let plainReads = requests.filter {
+            $0["request"]?.objectValue?["operation"] == "read" && $0["request"]?.objectValue?["wrap_ttl"]?.intValue == 0
+        }
+        let adjacent = plainReads.filter { request in
+            guard let sequence = request["sequence"]?.intValue, let (_, response) = pair(request["request"]?.objectValue?["id"]) else { return false }
+            return response["sequence"]?.intValue == sequence + 1
+        }
+        #expect(adjacent.count == plainReads.count, "\(plainReads.count - adjacent.count) reads had other entries between request and response")
+        // The failed read: its response says why; its request entry carries no error, as the
+        // entry written before the handler ran did.
+        let failed = try #require(entries.first { $0["type"] == "response" && ($0["error"]?.stringValue ?? "").contains("version") })
+        #expect(pair(failed["request"]?.objectValue?["id"])?.request["error"] == nil)
+        let intact = try await root.write("sys/audit-verify/file", [:])
+        #expect(intact.data?["intact"] == true)
         try await server.stop()
     }
 }

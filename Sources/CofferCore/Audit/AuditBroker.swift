@@ -197,15 +197,15 @@ final class AuditBroker: Sendable {
 
     // MARK: Logging
 
-    /// Writes one entry to every device (each hashes with its own salt); throws when devices
-    /// exist and none of them wrote.
-    func log(_ build: @Sendable (AuditHasher, AuditDeviceConfig) -> [AuditMember]) async throws {
+    /// Writes entries, in order and in one append, to every device (each renders them with its
+    /// own salt); throws when devices exist and none of them wrote.
+    func log(_ entries: [AuditEntry]) async throws {
         let targets = all()
         guard !targets.isEmpty || !broken.withLock({ $0.isEmpty }) else { return }
         var written = 0
         for device in targets {
             do {
-                try device.write(build(device.hasher, device.config))
+                try device.write(entries.map { $0(device.hasher, device.config) })
                 written += 1
             } catch {
                 logger.error("audit device failed to write", metadata: ["path": "\(device.config.path)"])

@@ -1,17 +1,25 @@
 import CofferSDK
 import Synchronization
 
-/// What the audit wrapper learns while a request runs: whether its request entry was written,
-/// who the caller was, and each device's hashed `auth` and `request` parts, which the response
-/// entry repeats.
+/// What the audit wrapper learns while a request runs: whether its request entry was written
+/// (or deferred, to go out with the response entry), who the caller was, and each device's
+/// hashed `auth` and `request` parts, which the response entry repeats.
 final class AuditTrail: Sendable {
-    private let state = Mutex<(logged: Bool, caller: TokenRecord?, mountType: String)>((false, nil, ""))
+    private struct State {
+        var logged = false
+        var deferredAt: Double?
+        var caller: TokenRecord?
+        var mountType = ""
+    }
+    private let state = Mutex(State())
     private let parts = Mutex<[String: AuditParts]>([:])
 
     func parts(for device: String) -> AuditParts? { parts.withLock { $0[device] } }
     func remember(_ value: AuditParts, for device: String) { parts.withLock { $0[device] = value } }
 
     var requestLogged: Bool { state.withLock { $0.logged } }
+    /// When the request passed its checks, if its request entry waits for the response entry.
+    var requestDeferredAt: Double? { state.withLock { $0.deferredAt } }
     var caller: TokenRecord? { state.withLock { $0.caller } }
     var mountType: String { state.withLock { $0.mountType } }
 
@@ -19,8 +27,14 @@ final class AuditTrail: Sendable {
         state.withLock { $0.caller = caller; $0.mountType = mountType }
     }
 
-    func markLogged() { state.withLock { $0.logged = true } }
+    /// The request entry goes out with the response entry; `time` is the request's.
+    func deferRequest(at time: Double) { state.withLock { $0.deferredAt = time } }
+
+    func markLogged() { state.withLock { $0.logged = true; $0.deferredAt = nil } }
 }
+
+/// Renders one audit entry's members for one device (each device hashes with its own salt).
+typealias AuditEntry = @Sendable (AuditHasher, AuditDeviceConfig) -> [AuditMember]
 
 /// The caller's token and accessor as one audit entry shows them, HMACed once: each appears
 /// in both the entry's auth and request parts.
@@ -42,11 +56,10 @@ struct AuditParts: Sendable {
 }
 
 extension Core {
-    /// Writes the request entry; a failure is a 500 and the request does not run.
-    func writeAuditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
-        let time = Timestamp.rfc3339(now)
+    /// The request entry: what was asked, by whom, at `time` (RFC 3339).
+    func auditRequestEntry(_ request: LogicalRequest, trail: AuditTrail, error: String?, time: String) -> AuditEntry {
         let caller = trail.caller, mountType = trail.mountType
-        try await state.audit.log { hasher, config in
+        return { hasher, config in
             let parts = Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
             trail.remember(parts, for: config.path)
             var members = [AuditMember(name: "auth", encoded: parts.auth)]
@@ -56,14 +69,14 @@ extension Core {
             members.append(AuditMember(name: "type", encoded: Array(#""request""#.utf8)))
             return members
         }
-        trail.markLogged()
     }
 
-    /// Writes the response entry; a failure is a 500 and the response is not returned.
-    func writeAuditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
+    /// The response entry: what was answered; it repeats the request entry's `auth` and
+    /// `request` parts (as that entry rendered them on the device, when it did).
+    func auditResponseEntry(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?) -> AuditEntry {
         let time = Timestamp.rfc3339(now)
         let caller = trail.caller, mountType = trail.mountType
-        try await state.audit.log { hasher, config in
+        return { hasher, config in
             // The response member, its members in sorted order.
             var body = AuditJSON()
             body.open()

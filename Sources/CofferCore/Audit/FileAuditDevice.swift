@@ -110,11 +110,31 @@ final class FileAuditDevice: Sendable {
     /// Appends one entry of encoded members (see `AuditChain.seal`); throws when the bytes did
     /// not all reach the file.
     func write(_ members: [AuditMember]) throws {
+        try write([members])
+    }
+
+    /// Appends entries, chained in order, with one system call where the file takes them whole;
+    /// throws when the bytes did not all reach the file, and the chain then stays where it was.
+    func write(_ entries: [[AuditMember]]) throws {
         try state.withLock { state in
+            var next = state.head
+            var lines = entries.map { members in
+                let line: [UInt8]
+                (line, next) = AuditChain.seal(members, prefix: config.prefix, after: next, key: chainKey)
+                return line
+            }
             var bytes: [UInt8]
-            let next: AuditChain.Head
-            (bytes, next) = AuditChain.seal(members, prefix: config.prefix, after: state.head, key: chainKey)
-            bytes.append(UInt8(ascii: "\n"))
+            if lines.count == 1 {
+                bytes = lines.removeLast()  // sealed with room for its newline, and not shared
+                bytes.append(UInt8(ascii: "\n"))
+            } else {
+                bytes = []
+                bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+                for line in lines {
+                    bytes += line
+                    bytes.append(UInt8(ascii: "\n"))
+                }
+            }
             var offset = 0
             while offset < bytes.count {
                 let written = bytes[offset...].withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }

@@ -8,7 +8,7 @@ struct KVv2Backend: Backend {
 
     var paths: [PathSpec] {
         [
-            PathSpec("config", fields: KVConfig.fields, help: "Engine-wide KV settings", handlers: [
+            PathSpec("config", fields: KVConfig.fields, help: "Engine-wide KV settings", withoutEffects: [.read], handlers: [
                 .read: { ctx in LogicalResponse(data: try await KVConfig.load(ctx.storage).json()) },
                 .update: { ctx in
                     var config = try await KVConfig.load(ctx.storage)
@@ -25,7 +25,7 @@ struct KVv2Backend: Backend {
                     "options": FieldSpec(.any, description: "Write options, such as cas"),
                 ],
                 existenceCheck: { ctx in try await KVMetadata.load(ctx.storage, try KVPath.of(ctx)) != nil },
-                help: "Read or write versions of a secret",
+                help: "Read or write versions of a secret", withoutEffects: [.read],
                 handlers: [
                     .read: Self.readData, .create: Self.writeData, .update: Self.writeData, .patch: Self.patchData,
                     .delete: Self.deleteLatest,
@@ -43,7 +43,7 @@ struct KVv2Backend: Backend {
             PathSpec(
                 "metadata/*path", fields: KVMetadata.fields,
                 existenceCheck: { ctx in try await KVMetadata.load(ctx.storage, try KVPath.of(ctx)) != nil },
-                help: "A secret's versions and settings",
+                help: "A secret's versions and settings", withoutEffects: [.read, .list],
                 handlers: [
                     .read: Self.readMetadata, .list: Self.listMetadata, .create: Self.writeMetadata,
                     .update: Self.writeMetadata, .patch: Self.writeMetadata, .delete: Self.deleteMetadata,
@@ -51,7 +51,7 @@ struct KVv2Backend: Backend {
             ),
             PathSpec("subkeys/*path", fields: [
                 "version": FieldSpec(.any), "depth": FieldSpec(.any),
-            ], help: "The shape of a secret without its values", handlers: [
+            ], help: "The shape of a secret without its values", withoutEffects: [.read], handlers: [
                 .read: Self.readSubkeys,
             ]),
             // Any other path: the Vault v1 form (`secret/foo`) used on a v2 mount. Vault answers
