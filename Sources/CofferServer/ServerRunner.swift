@@ -67,17 +67,14 @@ public struct ServerRunner: Sendable {
         let usageGauges = metrics.startUsageGauges(core: core, period: telemetry.usageGaugePeriod, logger: logger)
         defer { usageGauges?.cancel() }
         let banner = Banner(config: config, tls: tls, dev: devSecrets)
-        let app = Application(
-            responder: responder,
-            server: server,
-            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
+        let listening = HTTPListener(
+            responder: responder, server: server, address: .hostname(address.host, port: address.port), logger: logger,
             onServerRunning: { channel in
                 // Only once the listener is bound: a dev server that fails to start (its port
                 // taken by another) must not replace the token of the one that is running.
                 if let rootToken = devSecrets?.rootToken { Self.writeTokenHelper(rootToken) }
                 banner.print(boundTo: channel.localAddress)
-            },
-            logger: logger
+            }
         )
         // logrotate sends SIGHUP: audit files are reopened at their paths, chains continue.
         signal(SIGHUP, SIG_IGN)
@@ -86,7 +83,7 @@ public struct ServerRunner: Sendable {
         hangup.resume()
         defer { hangup.cancel() }
         do {
-            try await app.runService()
+            try await listening.runUntilSignalled()
         } catch {
             await core.shutdown()
             try? await storage.close()

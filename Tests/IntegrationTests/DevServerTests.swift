@@ -17,6 +17,9 @@ struct DevServerTests {
         #expect(health.status == 200)
         #expect(health.json?.objectValue?["sealed"] == false)
         #expect(health.json?.objectValue?["initialized"] == true)
+        // Every response is dated, as RFC 9110 asks of a server with a clock (IMF-fixdate, GMT).
+        let date = try #require(health.headers["date"])
+        #expect(date.hasSuffix(" GMT") && date.count == 29, "\(date)")
 
         let root = VaultHTTP(address: server.address, token: "root")
         let mounts = try await root.read("sys/mounts")
