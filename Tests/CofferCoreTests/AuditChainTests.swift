@@ -30,6 +30,28 @@ struct AuditChainTests {
 
     static func text(_ line: [UInt8]) -> String { String(decoding: line, as: UTF8.self) }
 
+    @Test("a line is the entry as JSONWriter writes it, members sorted with the chain's among them, then its tag")
+    func lineLayout() throws {
+        let head = AuditChain.Head(sequence: 41, hash: "hmac-sha256:" + String(repeating: "0f", count: 32))
+        let entry: JSONObject = [
+            "auth": ["policies": ["root"]], "error": "", "request": ["path": "secret/data/x"], "response": ["data": ["a": "b"]],
+            "time": "2026-11-30T00:00:00Z", "type": "response", "a\"quoted": 1, "zeta": .null,
+        ]
+        var full = entry
+        full["sequence"] = 42
+        full["prev_hash"] = .string(head.hash)
+        let expected = Array(Self.prefix.utf8) + JSONWriter.encode(.object(full)).dropLast()
+        // In name order, as the core builds entries, and in any other order.
+        let sorted = AuditChain.members(entry).sorted { $0.name < $1.name }
+        for members in [sorted, sorted.reversed()] {
+            let (line, next) = AuditChain.seal(Array(members), prefix: Self.prefix, after: head, key: Self.key)
+            let body = Array(line[..<(line.count - AuditChain.tagLength)])
+            #expect(Self.text(body) == Self.text(expected))
+            #expect(next.sequence == 42 && next.hash == "hmac-sha256:" + Hex.encode(Self.key.mac(body)))
+            #expect(AuditChain.open(line, prefixLength: Self.prefix.utf8.count, key: Self.key) == .success(.init(sequence: 42, previous: head.hash, tag: next.hash)))
+        }
+    }
+
     @Test("an intact chain verifies, also split across rotated files or from a given start")
     func intact() {
         let (lines, head) = Self.chain(6)

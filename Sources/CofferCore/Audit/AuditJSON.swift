@@ -27,7 +27,8 @@ struct AuditJSON {
         comma()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -105,12 +106,13 @@ struct AuditJSON {
         comma()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
-        for name in object.keys.sorted() {
+        // Sorted as pairs: sorting the keys and looking each up again hashed every key twice.
+        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
             comma()
             JSONWriter.write(.string(name), into: &bytes)
             bytes.append(UInt8(ascii: ":"))
             needsComma = false
-            hashed(object[name]!, hasher)
+            hashed(value, hasher)
         }
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
