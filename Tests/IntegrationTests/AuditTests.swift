@@ -245,6 +245,20 @@ struct AuditTests {
             return response["sequence"]?.intValue == sequence + 1
         }
         #expect(adjacent.count == plainReads.count, "\(plainReads.count - adjacent.count) reads had other entries between request and response")
+        // Callers alternate; each entry shows its own caller (the device keeps callers' rendered
+        // auth members).
+        #expect(try await root.request("PUT", "sys/policies/acl/reader", body: ["policy": #"path "secret/data/*" { capabilities = ["read"] }"#]).status == 204)
+        let reader = try #require(try await root.write("auth/token/create", ["policies": ["reader"], "display_name": "ci"]).json?.objectValue?["auth"]?.objectValue?["client_token"]?.stringValue)
+        for caller in [reader, "root", reader, "root"] {
+            #expect(try await VaultHTTP(address: server.address, token: caller).read("secret/data/x").status == 200)
+        }
+        let readerHash = try await root.write("sys/audit-hash/file", ["input": .string(reader)]).data?["hash"]
+        let rootHash = try await root.write("sys/audit-hash/file", ["input": "root"]).data?["hash"]
+        let lastReads = Self.lines(log).compactMap { try? JSONParser.parse($0).objectValue }
+            .filter { $0["request"]?.objectValue?["path"] == "secret/data/x" && $0["request"]?.objectValue?["operation"] == "read" }.suffix(8)
+        #expect(lastReads.map { $0["auth"]?.objectValue?["client_token"] } == [readerHash, readerHash, rootHash, rootHash, readerHash, readerHash, rootHash, rootHash])
+        #expect(lastReads.map { $0["auth"]?.objectValue?["policies"] } == [["default", "reader"], ["default", "reader"], ["root"], ["root"], ["default", "reader"], ["default", "reader"], ["root"], ["root"]])
+        #expect(lastReads.map { $0["auth"]?.objectValue?["display_name"]?.stringValue } == ["token-ci", "token-ci", "root", "root", "token-ci", "token-ci", "root", "root"])
         // The failed read: its response says why; its request entry carries no error, as the
         // entry written before the handler ran did.
         let failed = try #require(entries.first { $0["type"] == "response" && ($0["error"]?.stringValue ?? "").contains("version") })

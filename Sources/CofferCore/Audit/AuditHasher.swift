@@ -7,6 +7,8 @@ import CofferSDK
 struct AuditHasher: Sendable {
     let key: HMACKey
     let raw: Bool
+    /// The device's rendered `auth` members of recent callers.
+    let callers = AuditCallerCache()
 
     init(salt: SecureBytes, raw: Bool) {
         key = HMACKey(salt)

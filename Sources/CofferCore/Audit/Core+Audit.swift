@@ -138,7 +138,13 @@ extension Core {
         _ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
     ) -> AuditParts {
         let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-        return AuditParts(auth: auditAuth(caller, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
+        let auth: [UInt8]
+        if caller != nil, !hasher.raw, !ids.token.isEmpty {
+            auth = hasher.callers.auth(token: ids.token, accessor: ids.accessor) { auditAuth(caller, ids: ids, hasher: hasher) }
+        } else {
+            auth = auditAuth(caller, ids: ids, hasher: hasher)
+        }
+        return AuditParts(auth: auth, request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
     }
 
     /// The `auth` member; keys in sorted order.
