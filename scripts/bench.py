@@ -549,11 +549,16 @@ def main():
         batched = wrk(addr, "transit/encrypt/bench", duration, method="POST", body={"batch_input": items})
         row("transit encrypt, batch of 100 x 128 B", batched, items_per_s=round(batched["rps"] * 100))
 
+        # Audit's cost against a read measured just before it, in the same state: by now the
+        # server holds every token and lease the rows above made, which slows the unaudited
+        # read too. The cost against the first KV read row is kept beside it.
+        unaudited = wrk(addr, "secret/data/bench", duration)
         log = os.path.join(home, "audit.log")
         api(addr, "PUT", "sys/audit/file", {"type": "file", "options": {"file_path": log}})
         audited = wrk(addr, "secret/data/bench", duration)
         row("KV v2 read with a file audit device", audited, ratio=round(audited["rps"] / ceiling["rps"], 2),
-            cost_vs_unaudited=round(1 - audited["rps"] / read["rps"], 2))
+            unaudited_rps=round(unaudited["rps"]), cost_vs_unaudited=round(1 - audited["rps"] / unaudited["rps"], 2),
+            cost_vs_first_read=round(1 - audited["rps"] / read["rps"], 2))
         api(addr, "DELETE", "sys/audit/file")
     finally:
         process.terminate()
