@@ -10,7 +10,9 @@ enum TransitInput {
     /// Standard base64 (padded), or a 400 naming the first bad byte as Go's decoder does.
     static func base64(_ input: String) throws -> [UInt8] {
         // Go's decoder skips line breaks, so wrapped base64 (`base64` without `-w0`) is accepted.
-        let text = input.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+        // Looked for in the bytes: walking the string's characters (grapheme breaking) cost 2 %
+        // of a Transit encrypt.
+        let text = input.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D })
             ? String(input.unicodeScalars.filter { $0 != "\n" && $0 != "\r" }) : input
         if text.isEmpty { return [] }
         if let bytes = Base64.decode(text) { return bytes }
