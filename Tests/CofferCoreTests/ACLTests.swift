@@ -12,6 +12,17 @@ struct ACLTests {
         (try? acl.authorize(path: path, operation: op, data: data, wrapTTL: wrap, sudo: sudo)) != nil
     }
 
+    @Test("policy text: surrounding white space is ignored, an empty text refused, and JSON or base64 accepted")
+    func policyText() throws {
+        #expect(allowed(try acl("\n\t " + #"path "secret/*" { capabilities = ["read"] }"# + "  \r\n"), "secret/x", .read))
+        #expect(allowed(try acl("  \n" + #"{"path": {"db/*": {"capabilities": ["update"]}}}"# + "\n"), "db/x", .update))
+        #expect(allowed(try acl("\ncGF0aCAia3YvKiIgeyBjYXBhYmlsaXRpZXMgPSBbImxpc3QiXSB9\n"), "kv/", .list))
+        for empty in ["", " \n\t\r\n ", "\u{2003}"] {
+            let error = #expect(throws: CofferError.self) { try Policy.parse(name: "p", text: empty) }
+            #expect(error?.messages == ["'policy' parameter not supplied or empty"])
+        }
+    }
+
     @Test("globs are prefixes; + is exactly one segment")
     func matching() throws {
         let a = try acl(#"path "secret/*" { capabilities = ["read"] }"#, #"path "team/+/config" { capabilities = ["read"] }"#)

@@ -11,7 +11,12 @@ struct Policy: Sendable, Equatable {
 
     /// Parses policy text; errors are 400s that name the line.
     static func parse(name: String, text: String) throws(CofferError) -> Policy {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Trimmed without Foundation's character sets, whose first use at start-up brought
+        // about 200 KB of Foundation's code into memory for this one call.
+        let scalars = text.unicodeScalars
+        let start = scalars.firstIndex { !$0.properties.isWhitespace } ?? scalars.endIndex
+        let end = scalars.lastIndex { !$0.properties.isWhitespace }.map { scalars.index(after: $0) } ?? start
+        let trimmed = String(scalars[start..<max(start, end)])
         guard !trimmed.isEmpty else { throw CofferError.badRequest("'policy' parameter not supplied or empty") }
         let body: HCLBody
         do {
