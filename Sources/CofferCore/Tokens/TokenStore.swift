@@ -76,7 +76,6 @@ final class TokenStore: Sendable {
             throw CofferError.badRequest("a token with that id already exists")
         }
         try await barrier.write(writes + alsoWrite(prepared))
-        remember(prepared)
         return (id, prepared)
     }
 
