@@ -33,11 +33,15 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in object.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+            // The members are sorted as pairs: sorting the keys alone and then looking each one
+            // up hashed every key of every object a second time.
+            var first = true
+            for member in object.count > 1 ? object.sorted(by: { $0.key < $1.key }) : Array(object) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(object[key]!, into: &out)
+                write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
