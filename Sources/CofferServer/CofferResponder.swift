@@ -88,9 +88,8 @@ struct CofferResponder: HTTPResponder {
         let logicalPath = operation == .list && !path.hasSuffix("/") ? path + "/" : path
         var logical = LogicalRequest(id: requestID, operation: operation, path: logicalPath, data: data)
         logical.clientToken = Self.token(from: request.headers)
-        logical.connection = ConnectionInfo(
-            remoteAddress: context.remoteAddress?.ipAddress ?? "", remotePort: context.remoteAddress?.port ?? 0, tls: tls
-        )
+        let peer = context.remoteAddress
+        logical.connection = ConnectionInfo(remotePort: peer?.port ?? 0, tls: tls) { peer?.ipAddress ?? "" }
         if let wrap = request.headers[Self.wrapTTLHeader] {
             guard let seconds = DurationParser.seconds(wrap), seconds > 0 else {
                 throw CofferError.badRequest("invalid X-Vault-Wrap-TTL header: expected seconds or a duration such as \"5m\"")
