@@ -11,6 +11,24 @@ public enum JSONWriter {
         return out
     }
 
+    /// The encoding of an object given as members already in the order `write` sorts keys to
+    /// (ascending, each key once): the same bytes as encoding it as a dictionary, without
+    /// building one to sort it again. A caller with a fixed set of keys writes them this way.
+    public static func encode(sortedMembers members: [(key: String, value: JSONValue)]) -> [UInt8] {
+        assert(zip(members, members.dropFirst()).allSatisfy { $0.key < $1.key }, "members out of order")
+        var out = [UInt8]()
+        out.reserveCapacity(256)
+        out.append(UInt8(ascii: "{"))
+        for (index, member) in members.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(member.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            write(member.value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// The JSON encoding of `value` as a string.
     public static func string(_ value: JSONValue) -> String {
         String(decoding: encode(value), as: UTF8.self)

@@ -103,8 +103,7 @@ struct CofferResponder: HTTPResponder {
             if operation == .read || operation == .list { throw CofferError(.notFound, []) }
             return ResponseRenderer.noContent()
         }
-        let body = ResponseRenderer.envelope(response, requestID: requestID, mountType: core.mountType(for: logicalPath))
-        return ResponseRenderer.json(.object(body))
+        return ResponseRenderer.envelopeJSON(response, requestID: requestID, mountType: core.mountType(for: logicalPath))
     }
 
     /// The client token from `X-Vault-Token`, or `Authorization: Bearer`.
