@@ -13,15 +13,21 @@ public enum JSONWriter {
 
     /// The encoding of an object given as members already in the order `write` sorts keys to
     /// (ascending, each key once): the same bytes as encoding it as a dictionary, without
-    /// building one to sort it again. A caller with a fixed set of keys writes them this way.
-    public static func encode(sortedMembers members: [(key: String, value: JSONValue)]) -> [UInt8] {
-        assert(zip(members, members.dropFirst()).allSatisfy { $0.key < $1.key }, "members out of order")
+    /// building one to sort it again. A caller with a fixed set of keys writes them this way;
+    /// the keys are literals that need no escaping, so their bytes are copied as they are.
+    public static func encode(sortedMembers members: [(key: StaticString, value: JSONValue)]) -> [UInt8] {
+        assert(zip(members, members.dropFirst()).allSatisfy { "\($0.key)" < "\($1.key)" }, "members out of order")
         var out = [UInt8]()
-        out.reserveCapacity(256)
+        // A response envelope with a small secret in it is over 256 bytes.
+        out.reserveCapacity(512)
         out.append(UInt8(ascii: "{"))
         for (index, member) in members.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(member.key, into: &out)
+            let key = UnsafeBufferPointer(start: member.key.utf8Start, count: member.key.utf8CodeUnitCount)
+            assert(!key.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a key that needs escaping")
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: key)
+            out.append(UInt8(ascii: "\""))
             out.append(UInt8(ascii: ":"))
             write(member.value, into: &out)
         }
