@@ -155,6 +155,7 @@ let package = Package(
                 "CofferServer", "CofferHCL", "CofferStorage",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

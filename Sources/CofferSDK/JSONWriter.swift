@@ -11,6 +11,30 @@ public enum JSONWriter {
         return out
     }
 
+    /// The encoding of an object given as members already in the order `write` sorts keys to
+    /// (ascending, each key once): the same bytes as encoding it as a dictionary, without
+    /// building one to sort it again. A caller with a fixed set of keys writes them this way;
+    /// the keys are literals that need no escaping, so their bytes are copied as they are.
+    public static func encode(sortedMembers members: [(key: StaticString, value: JSONValue)]) -> [UInt8] {
+        assert(zip(members, members.dropFirst()).allSatisfy { "\($0.key)" < "\($1.key)" }, "members out of order")
+        var out = [UInt8]()
+        // A response envelope with a small secret in it is over 256 bytes.
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
+        for (index, member) in members.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            let key = UnsafeBufferPointer(start: member.key.utf8Start, count: member.key.utf8CodeUnitCount)
+            assert(!key.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a key that needs escaping")
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: key)
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+            write(member.value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// The JSON encoding of `value` as a string.
     public static func string(_ value: JSONValue) -> String {
         String(decoding: encode(value), as: UTF8.self)
@@ -19,9 +43,9 @@ public enum JSONWriter {
     /// Appends the encoding of `value` to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .null: append("null", to: &out)
+        case .bool(let b): append(b ? "true" : "false", to: &out)
+        case .int(let i): writeInt(i, into: &out)
         case .double(let d): writeDouble(d, into: &out)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
@@ -33,11 +57,15 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in object.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+            // The members are sorted as pairs: sorting the keys alone and then looking each one
+            // up hashed every key of every object a second time.
+            var first = true
+            for member in object.count > 1 ? object.sorted(by: { $0.key < $1.key }) : Array(object) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(object[key]!, into: &out)
+                write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -49,10 +77,28 @@ public enum JSONWriter {
             return
         }
         if d.rounded() == d, abs(d) < 1e15 {
-            out.append(contentsOf: String(Int64(d)).utf8)
+            writeInt(Int64(d), into: &out)
         } else {
             out.append(contentsOf: "\(d)".utf8)
         }
+    }
+
+    /// Appends a literal's bytes at once: appending a String's UTF-8 view went through the
+    /// generic sequence copy, and every response has several nulls and booleans.
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// The decimal digits of `value`, as `String(value)` writes them, without making the String.
+    private static func writeInt(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        out[start...].reverse()
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -5,7 +5,36 @@ import NIOCore
 /// Renders logical responses and errors into Vault's JSON bodies.
 enum ResponseRenderer {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var bytes = JSONWriter.encode(value)
+        json(bytes: JSONWriter.encode(value), status: status)
+    }
+
+    /// `json(.object(envelope(…)))`, the body of every successful logical response, written
+    /// from its members in sorted order: building the envelope's dictionary and sorting its
+    /// keys again cost a few thousand instructions per request. An envelope that takes the
+    /// data's own fields goes the general way.
+    static func envelopeJSON(_ response: LogicalResponse, requestID: String, mountType: String) -> Response {
+        json(bytes: envelopeBytes(response, requestID: requestID, mountType: mountType))
+    }
+
+    /// The encoding of `envelope(…)`.
+    static func envelopeBytes(_ response: LogicalResponse, requestID: String, mountType: String) -> [UInt8] {
+        guard !response.mergeDataIntoEnvelope || response.data == nil else {
+            return JSONWriter.encode(.object(envelope(response, requestID: requestID, mountType: mountType)))
+        }
+        return JSONWriter.encode(sortedMembers: [
+            ("auth", response.auth?.json() ?? .null),
+            ("data", response.data.map { .object($0) } ?? .null),
+            ("lease_duration", .int(response.secret?.ttl ?? 0)),
+            ("lease_id", .string(response.leaseID ?? "")),
+            ("mount_type", .string(mountType)),
+            ("renewable", .bool(response.secret?.renewable ?? false)),
+            ("request_id", .string(requestID)),
+            ("warnings", response.warnings.isEmpty ? .null : .strings(response.warnings)),
+            ("wrap_info", response.wrapInfo?.json() ?? .null),
+        ])
+    }
+
+    private static func json(bytes: consuming [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         bytes.append(0x0A)
         return Response(
             status: status,

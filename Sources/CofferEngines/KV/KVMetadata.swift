@@ -58,22 +58,44 @@ struct KVMetadata: Sendable {
         )
     }
 
+    /// Every KV read loads this: the stored fields are read in one pass over the object, as
+    /// looking each possible field up by name hashed its name again (eleven lookups a read).
+    /// A field that is missing, or of another type, reads as its default.
     static func load(_ storage: StorageView, _ path: String) async throws -> KVMetadata? {
         guard let o = try await storage.getJSON(KVPath.metadataKey(path))?.objectValue else { return nil }
-        var versions = [Int64: KVVersion]()
-        for (key, value) in o["versions"]?.objectValue ?? [:] {
-            guard let number = Int64(key), let v = value.objectValue else { continue }
-            versions[number] = KVVersion(
-                createdTime: v["created"]?.doubleValue ?? 0, deletionTime: v["deleted"]?.doubleValue,
-                destroyed: v["destroyed"]?.boolValue ?? false
-            )
+        var metadata = KVMetadata.fresh(now: 0)
+        for (key, value) in o {
+            switch key {
+            case "created": metadata.createdTime = value.doubleValue ?? 0
+            case "updated": metadata.updatedTime = value.doubleValue ?? 0
+            case "current_version": metadata.currentVersion = value.storedInt("kv current_version") ?? 0
+            case "max_versions": metadata.maxVersions = value.storedInt("kv max_versions") ?? 0
+            case "cas_required": metadata.casRequired = value.boolValue ?? false
+            case "delete_version_after": metadata.deleteVersionAfter = value.storedSeconds("kv delete_version_after") ?? 0
+            case "custom_metadata": metadata.customMetadata = (value.objectValue ?? [:]).compactMapValues(\.stringValue)
+            case "versions": metadata.versions = versions(value.objectValue ?? [:])
+            default: break
+            }
         }
-        return KVMetadata(
-            createdTime: o["created"]?.doubleValue ?? 0, updatedTime: o["updated"]?.doubleValue ?? 0,
-            currentVersion: o["current_version"]?.storedInt("kv current_version") ?? 0, maxVersions: o["max_versions"]?.storedInt("kv max_versions") ?? 0,
-            casRequired: o["cas_required"]?.boolValue ?? false, deleteVersionAfter: o["delete_version_after"]?.storedSeconds("kv delete_version_after") ?? 0,
-            customMetadata: (o["custom_metadata"]?.objectValue ?? [:]).compactMapValues(\.stringValue), versions: versions
-        )
+        return metadata
+    }
+
+    private static func versions(_ stored: JSONObject) -> [Int64: KVVersion] {
+        var versions = [Int64: KVVersion]()
+        for (key, value) in stored {
+            guard let number = Int64(key), let v = value.objectValue else { continue }
+            var version = KVVersion(createdTime: 0, deletionTime: nil, destroyed: false)
+            for (field, fieldValue) in v {
+                switch field {
+                case "created": version.createdTime = fieldValue.doubleValue ?? 0
+                case "deleted": version.deletionTime = fieldValue.doubleValue
+                case "destroyed": version.destroyed = fieldValue.boolValue ?? false
+                default: break
+                }
+            }
+            versions[number] = version
+        }
+        return versions
     }
 
     /// The stored form (times as numbers, for exact round trips). Settings at their defaults
