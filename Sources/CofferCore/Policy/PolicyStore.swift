@@ -120,7 +120,8 @@ final class PolicyStore: Sendable {
 
     /// The compiled ACL for a token's policies; unknown policy names grant nothing.
     func acl(for names: [String]) async throws -> ACL {
-        let key = names.sorted().joined(separator: "\n")
+        // One name (a root or single-policy token, the usual caller) is its own key.
+        let key = names.count == 1 ? names[0] : names.sorted().joined(separator: "\n")
         let (generation, cached) = cache.withLock { ($0.generation, $0.acls[key]) }
         if let cached { return cached }
         var policies = [Policy]()
