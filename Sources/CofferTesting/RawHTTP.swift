@@ -24,8 +24,12 @@ public struct RawHTTP: Sendable {
     }
 
     /// Connects to `address` (`http://127.0.0.1:PORT`), writes `request`, and reads until the
-    /// server closes or `timeout` seconds pass.
-    public static func exchange(_ address: String, _ request: [UInt8], timeout: Double) throws -> Outcome {
+    /// server closes or `timeout` seconds pass, on a thread of its own (see `offThePool`).
+    public static func exchange(_ address: String, _ request: [UInt8], timeout: Double) async throws -> Outcome {
+        try await offThePool { try blockingExchange(address, request, timeout: timeout) }
+    }
+
+    static func blockingExchange(_ address: String, _ request: [UInt8], timeout: Double) throws -> Outcome {
         let fd = try connect(address)
         defer { close(fd) }
         var offset = 0

@@ -90,7 +90,7 @@ struct HostileInputTests {
         #expect(try await root.list("secret/metadata").data?["keys"] == nil, "nothing was stored")
 
         let badChunk = Array("POST /v1/secret/data/x HTTP/1.1\r\nHost: x\r\nX-Vault-Token: root\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n".utf8)
-        let chunked = try RawHTTP.exchange(server.address, badChunk, timeout: 5)
+        let chunked = try await RawHTTP.exchange(server.address, badChunk, timeout: 5)
         #expect(chunked.status == 400, "\(chunked.text)")
         try await Self.expectAlive(server, "a malformed chunk size")
         try await server.stop()
@@ -162,16 +162,16 @@ struct HostileInputTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let server = try await ServerProcess.start(configPath: config)
         // Half a header: closed after the header timeout.
-        let half = try RawHTTP.exchange(server.address, Array("GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Pa".utf8), timeout: 8)
+        let half = try await RawHTTP.exchange(server.address, Array("GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Pa".utf8), timeout: 8)
         #expect(half.closedAfter.map { $0 >= 0.5 && $0 < 4 } == true, "\(String(describing: half.closedAfter))")
         // A complete head with a body that never comes: closed after the read timeout.
-        let body = try RawHTTP.exchange(server.address, Array("PUT /v1/sys/init HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".utf8), timeout: 8)
+        let body = try await RawHTTP.exchange(server.address, Array("PUT /v1/sys/init HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".utf8), timeout: 8)
         #expect(body.closedAfter.map { $0 >= 1.5 && $0 < 6 } == true, "\(String(describing: body.closedAfter))")
         // Nothing at all: the header deadline runs from the connection's start.
-        let silent = try RawHTTP.exchange(server.address, [], timeout: 8)
+        let silent = try await RawHTTP.exchange(server.address, [], timeout: 8)
         #expect(silent.closedAfter.map { $0 < 4 } == true, "\(String(describing: silent.closedAfter))")
         // A whole request is answered, and the kept-alive connection is closed when idle.
-        let idle = try RawHTTP.exchange(server.address, Array("GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n".utf8), timeout: 10)
+        let idle = try await RawHTTP.exchange(server.address, Array("GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n".utf8), timeout: 10)
         #expect(idle.status != nil)
         #expect(idle.closedAfter.map { $0 >= 2 && $0 < 8 } == true, "\(String(describing: idle.closedAfter))")
         try await Self.expectAlive(server, "stalled connections")

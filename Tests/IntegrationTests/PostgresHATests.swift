@@ -82,7 +82,7 @@ struct PostgresHATests {
         #expect(try await VaultHTTP(address: standby).read("kv/through-standby").status == 403)
 
         // A client that refuses forwarding is sent to the active node's api_addr.
-        let raw = try RawHTTP.exchange(
+        let raw = try await RawHTTP.exchange(
             standby,
             Array("GET /v1/kv/through-standby?x=1 HTTP/1.1\r\nHost: x\r\nX-Vault-Token: \(token)\r\nX-Vault-No-Request-Forwarding: true\r\nConnection: close\r\n\r\n".utf8),
             timeout: 5

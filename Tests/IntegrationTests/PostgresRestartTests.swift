@@ -40,8 +40,9 @@ struct OwnPostgres {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    init() throws {
-        let started = try Self.run(["bash", Self.script, "start"])
+    init() async throws {
+        // initdb and a start take seconds: off the shared threads (see `offThePool`).
+        let started = try await offThePool { try Self.run(["bash", Self.script, "start"]) }
         #expect(started.status == 0, "\(started.output)")
         var url = "", directory = ""
         for line in started.output.split(separator: "\n") {
@@ -53,13 +54,16 @@ struct OwnPostgres {
     }
 
     /// A clean restart (`pg_ctl restart -m fast`), with the options it was started with.
-    func restart() throws {
+    func restart() async throws {
         let bin = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted {
             $0.compare($1, options: .numeric) == .orderedAscending
         }.last.map { "/usr/lib/postgresql/\($0)/bin/pg_ctl" } ?? "pg_ctl"
         // As scripts/test-postgres does: the cluster belongs to `postgres` when root made it.
         let asOwner = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
-        let result = try Self.run(asOwner + [bin, "-D", directory + "/data", "-m", "fast", "-w", "-t", "60", "-l", directory + "/server.log", "restart"])
+        let directory = self.directory
+        let result = try await offThePool {
+            try Self.run(asOwner + [bin, "-D", directory + "/data", "-m", "fast", "-w", "-t", "60", "-l", directory + "/server.log", "restart"])
+        }
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -72,7 +76,7 @@ struct OwnPostgres {
 struct PostgresRestartTests {
     @Test("a PostgreSQL restart under load loses no acknowledged write, and coffer serves again after it", .timeLimit(.minutes(2)))
     func restartUnderLoad() async throws {
-        let own = try OwnPostgres()
+        let own = try await OwnPostgres()
         defer { own.stop() }
         let nodes = try PostgresNodes("restart", url: own.url)
         defer { try? FileManager.default.removeItem(atPath: nodes.directory) }
@@ -97,7 +101,7 @@ struct PostgresRestartTests {
         }
         try await Task.sleep(for: .seconds(1))
         let before = acknowledged.values.count
-        try own.restart()
+        try await own.restart()
         // Writes resume once the pool has reconnected.
         let resumed = await PostgresHATests.waitUntil(30) { acknowledged.values.count > before + 50 }
         stop.set()
