@@ -151,7 +151,10 @@ extension Core {
         if let caller, !Self.wrappingSpendsItself(caller, path: request.path) { lastUse = try await state.tokens.use(caller) }
         var response: LogicalResponse
         do {
-            response = try await TokenStore.$lastUseInFlight.withValue(lastUse ? caller?.idHash : nil) {
+            // A request that spent a use may look its own token up again (lookup-self, a child
+            // token's parent) even once a request racing it has spent the last one.
+            let spent = caller.map { $0.numUses > 0 && $0.type == .service } == true ? caller?.idHash : nil
+            response = try await TokenStore.$useInFlight.withValue(spent) {
                 try await handler(context) ?? LogicalResponse()
             }
         } catch {

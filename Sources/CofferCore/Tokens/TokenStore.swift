@@ -26,8 +26,10 @@ final class TokenStore: Sendable {
     /// Service token records by hash: every authenticated request resolves its token, and
     /// reading it from the barrier each time (a read, an AEAD open, a JSON parse) is the
     /// largest per-request cost. Every change to a record goes through this type, which keeps
-    /// the cache in step. Bounded, one eviction per insertion (see `TokenCache`).
-    private let cache = Mutex(TokenCache<TokenRecord>(limit: 50_000))
+    /// the cache in step. Bounded, one eviction per insertion (see `TokenCache`). `forgets`
+    /// counts removals: a record read from storage enters the cache only if none happened
+    /// while it was read, so a lookup racing a revocation cannot put the revoked record back.
+    private let cache = Mutex((records: TokenCache<TokenRecord>(limit: 50_000), forgets: 0))
 
     private init(
         storage: StorageView, barrier: Barrier, salt: SecureBytes, onRevoke: @escaping RevocationHook, afterRevoke: @escaping @Sendable () async -> Void
@@ -121,37 +123,55 @@ final class TokenStore: Sendable {
         return try await live(hash(id), now: now)
     }
 
-    private func cached(_ idHash: String) -> TokenRecord? { cache.withLock { $0.get(idHash) } }
-
-    private func remember(_ record: TokenRecord) {
-        guard record.type == .service else { return }
-        cache.withLock { $0.set(record.idHash, record) }
+    /// The cached record, and the removal count to pass to `remember(_:unlessForgotten:)` when
+    /// there is none and the record is read from storage.
+    private func cached(_ idHash: String) -> (record: TokenRecord?, forgets: Int) {
+        cache.withLock { ($0.records.get(idHash), $0.forgets) }
     }
 
-    private func forget(_ idHash: String) { cache.withLock { $0.remove(idHash) } }
+    /// Caches a record this store has just written (it holds the record's latest state).
+    private func remember(_ record: TokenRecord) {
+        guard record.type == .service else { return }
+        cache.withLock { $0.records.set(record.idHash, record) }
+    }
+
+    /// Caches a record read from storage, unless a removal happened since `forgets` was read.
+    private func remember(_ record: TokenRecord, unlessForgotten forgets: Int) {
+        guard record.type == .service else { return }
+        cache.withLock { if $0.forgets == forgets { $0.records.set(record.idHash, record) } }
+    }
+
+    private func forget(_ idHash: String) {
+        cache.withLock {
+            $0.records.remove(idHash)
+            $0.forgets &+= 1
+        }
+    }
 
     /// The live record stored under `idHash`, revoking it on the spot if it has expired.
     func live(_ idHash: String, now: Double) async throws -> TokenRecord? {
-        var found = cached(idHash)
+        var (found, forgets) = cached(idHash)
         if found == nil, let json = try await storage.getJSON("id/" + idHash), let loaded = TokenRecord(json: json) {
-            remember(loaded)
+            remember(loaded, unlessForgotten: forgets)
             found = loaded
         }
         guard var record = found else { return nil }
-        // A negative use count marks a token whose last use is spent: it is as good as revoked,
-        // except to the request spending that use, whose handler may look its caller up again
-        // (lookup-self, a child token's parent); it is revoked once that request is done.
-        let spending = record.numUses < 0 && Self.lastUseInFlight == idHash
-        if record.isExpired(at: now) || (record.numUses < 0 && !spending) {
+        if record.isExpired(at: now) {
             try await revokeTree(idHash)
             return nil
         }
+        // A negative use count marks a token whose last use is spent: it is as good as revoked,
+        // except to the requests that spent its uses, whose handlers may look their caller up
+        // again (lookup-self, a child token's parent). The last of them revokes it once it is
+        // done, so a request refused meanwhile must not revoke it under them.
+        let spending = record.numUses < 0 && Self.useInFlight == idHash
+        if record.numUses < 0 && !spending { return nil }
         if spending { record.numUses = 0 }
         return record
     }
 
-    /// The token whose last use the current request is spending.
-    @TaskLocal static var lastUseInFlight: String?
+    /// The limited-use token the current request has spent a use of.
+    @TaskLocal static var useInFlight: String?
 
     private func lookupBatch(_ id: String, now: Double) async throws -> TokenRecord? {
         guard let sealed = Base64URL.decode(String(id.dropFirst(4))),
