@@ -139,7 +139,7 @@ extension Core {
             // happens and nothing leaves the server before both entries are appended, and the
             // append costs a system call. A token with limited uses spends one (an effect), and
             // wrapping creates a token.
-            if spec.withoutEffects.contains(operation), request.wrapTTL == nil, (caller?.numUses ?? 0) == 0 {
+            if spec.withoutEffects.contains(operation), request.wrapTTL == nil, caller?.spendsUses != true {
                 trail.deferRequest(at: now)
             } else {
                 try await auditRequest(request, trail: trail, error: nil, state: state)
@@ -153,8 +153,7 @@ extension Core {
         do {
             // A request that spent a use may look its own token up again (lookup-self, a child
             // token's parent) even once a request racing it has spent the last one.
-            let spent = caller.map { $0.numUses > 0 && $0.type == .service } == true ? caller?.idHash : nil
-            response = try await TokenStore.$useInFlight.withValue(spent) {
+            response = try await TokenStore.$useInFlight.withValue(caller?.spendsUses == true ? caller?.idHash : nil) {
                 try await handler(context) ?? LogicalResponse()
             }
         } catch {

@@ -11,6 +11,8 @@ struct TokenRecord: Sendable, Equatable {
     var displayName: String
     /// Uses left; 0 means unlimited.
     var numUses: Int64
+    /// True when each request made with the token spends one of a limited number of uses.
+    var spendsUses: Bool { numUses > 0 && type == .service }
     var creationTime: Double
     var creationTTL: Int64
     /// Absolute expiry; nil never expires.

@@ -210,7 +210,7 @@ final class TokenStore: Sendable {
 
     /// Counts one use of a limited-use token; true when that was its last.
     func use(_ record: TokenRecord) async throws -> Bool {
-        guard record.numUses > 0, record.type == .service else { return false }
+        guard record.spendsUses else { return false }
         return try await KeyedLock.shared.withLock("token-use/" + record.idHash) {
             guard let json = try await storage.getJSON("id/" + record.idHash), var current = TokenRecord(json: json) else {
                 throw CofferError.permissionDenied
