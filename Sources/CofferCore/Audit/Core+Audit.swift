@@ -38,9 +38,14 @@ typealias AuditEntry = @Sendable (AuditHasher, AuditDeviceConfig) -> [AuditMembe
 
 /// The caller's token and accessor as one audit entry shows them, HMACed once: each appears
 /// in both the entry's auth and request parts.
-struct AuditIDs {
+struct AuditIDs: Sendable {
     let token: String
     let accessor: String
+
+    init(token: String, accessor: String) {
+        self.token = token
+        self.accessor = accessor
+    }
 
     init(request: LogicalRequest, caller: TokenRecord?, hasher: AuditHasher, config: AuditDeviceConfig) {
         token = request.clientToken.map(hasher.hash) ?? ""
@@ -137,14 +142,15 @@ extension Core {
     static func auditParts(
         _ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
     ) -> AuditParts {
-        let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-        let auth: [UInt8]
-        if caller != nil, !hasher.raw, !ids.token.isEmpty {
-            auth = hasher.callers.auth(token: ids.token, accessor: ids.accessor) { auditAuth(caller, ids: ids, hasher: hasher) }
-        } else {
-            auth = auditAuth(caller, ids: ids, hasher: hasher)
+        if let caller, !hasher.raw, let token = request.clientToken, !token.isEmpty {
+            let held = hasher.callers.caller(idHash: caller.idHash, accessor: caller.accessor) {
+                let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+                return (ids, auditAuth(caller, ids: ids, hasher: hasher))
+            }
+            return AuditParts(auth: held.auth, request: auditRequestObject(request, ids: held.ids, mountType: mountType, hasher: hasher))
         }
-        return AuditParts(auth: auth, request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
+        let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+        return AuditParts(auth: auditAuth(caller, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
     }
 
     /// The `auth` member; keys in sorted order.
