@@ -92,7 +92,7 @@ final class AuditBroker: Sendable {
         let device = try await open(config)
         do {
             // The test write: a device that cannot write is refused now, not at the first request.
-            try device.write(["type": "audit_device_enabled", "time": .string(Timestamp.rfc3339(Date().timeIntervalSince1970)), "path": .string(config.path)])
+            try await device.write(["type": "audit_device_enabled", "time": .string(Timestamp.rfc3339(Date().timeIntervalSince1970)), "path": .string(config.path)])
         } catch {
             device.close()
             throw CofferError.badRequest("audit device \"\(config.path)\" cannot write to \(config.filePath)")
@@ -205,7 +205,7 @@ final class AuditBroker: Sendable {
         var written = 0
         for device in targets {
             do {
-                try device.write(entries.map { $0(device.hasher, device.config) })
+                try await device.write(entries.map { $0(device.hasher, device.config) })
                 written += 1
             } catch {
                 logger.error("audit device failed to write", metadata: ["path": "\(device.config.path)"])

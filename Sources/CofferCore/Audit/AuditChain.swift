@@ -74,16 +74,25 @@ public enum AuditChain {
     /// `prev_hash`, which are added here); the members come out sorted by name, as
     /// `JSONWriter` sorts an object's.
     static func seal(_ members: [AuditMember], prefix: String, after head: Head, key: HMACKey) -> (line: [UInt8], head: Head) {
-        // Entries are built in name order; copying and sorting the members (each move retains
-        // and releases its bytes) had been a third of sealing.
-        guard zip(members, members.dropFirst()).allSatisfy({ $0.name < $1.name }) else {
-            return seal(members.sorted { $0.name < $1.name }, prefix: prefix, after: head, key: key)
-        }
-        let sequence = String(head.sequence + 1)
         var line = [UInt8]()
         // Room for the chain's members, the tag, and the newline the device adds, so that
         // appending them does not copy the line.
         line.reserveCapacity(prefix.utf8.count + members.reduce(160 + tagLength) { $0 + $1.name.utf8.count + $1.encoded.count + 4 })
+        let next = seal(members, prefix: prefix, after: head, key: key, appendingTo: &line)
+        return (line, next)
+    }
+
+    /// Appends the line (without its newline) to `buffer`, which a device reuses from one
+    /// append to the next: a line of a kilobyte or more is past the sizes the allocator keeps
+    /// per thread, and allocating one per entry took its locks.
+    static func seal(_ members: [AuditMember], prefix: String, after head: Head, key: HMACKey, appendingTo line: inout [UInt8]) -> Head {
+        // Entries are built in name order; copying and sorting the members (each move retains
+        // and releases its bytes) had been a third of sealing.
+        guard zip(members, members.dropFirst()).allSatisfy({ $0.name < $1.name }) else {
+            return seal(members.sorted { $0.name < $1.name }, prefix: prefix, after: head, key: key, appendingTo: &line)
+        }
+        let start = line.count
+        let sequence = String(head.sequence + 1)
         line.append(contentsOf: prefix.utf8)
         line.append(UInt8(ascii: "{"))
         var first = true
@@ -112,12 +121,12 @@ public enum AuditChain {
             line.append(contentsOf: member.encoded)
         }
         chain(before: nil)
-        let tag = Hex.encode(key.mac(line))
+        let tag = Hex.encode(line.withUnsafeBytes { key.mac(bytes: UnsafeRawBufferPointer(rebasing: $0[start...])) })
         line.append(contentsOf: tagOpening)
         line.append(contentsOf: tag.utf8)
         line.append(UInt8(ascii: "\""))
         line.append(UInt8(ascii: "}"))
-        return (line, Head(sequence: head.sequence + 1, hash: scheme + tag))
+        return Head(sequence: head.sequence + 1, hash: scheme + tag)
     }
 
     /// What one line says of itself, once its tag has been checked.

@@ -4,10 +4,13 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One file audit device: appends keyed-chain JSON lines, one writer at a time. Writes are plain
+/// One file audit device: appends keyed-chain JSON lines in chain order. Writes are plain
 /// appends without fsync, as Vault's; the chain head is persisted separately by the broker.
-/// A lock, not an actor: each request writes two entries, and two hops onto an actor's
-/// executor and back cost more than the write itself.
+///
+/// Entries are sealed under a lock, but written outside it, in groups: a request that seals
+/// while another is writing leaves its lines to that writer's next append and waits for it
+/// without holding a thread. Holding the lock across `write(2)` had the second thread sleep on
+/// it (the lock hands over through the kernel) while the first wrote.
 final class FileAuditDevice: Sendable {
     let config: AuditDeviceConfig
     let hasher: AuditHasher
@@ -15,15 +18,44 @@ final class FileAuditDevice: Sendable {
     let chainKey: HMACKey
     private let logger: Logger
 
+    /// What a request waiting for its lines learns.
+    private enum Turn: Sendable {
+        /// The lines are in the file.
+        case written
+        /// The lines are pending and nobody is writing: this request writes them.
+        case lead
+        /// The lines did not reach the file.
+        case failed(String)
+    }
+
     private struct State {
         var descriptor: Int32
+        /// The last entry sealed, written or pending.
         var head: AuditChain.Head
+        /// The last entry in the file.
+        var written: AuditChain.Head
         var headDirty: Bool
+        /// Sealed lines, each with its newline, that no writer has taken yet.
+        var pending: [UInt8] = []
+        /// The buffer the last write emptied, kept with its capacity for the next group.
+        var spare: [UInt8] = []
+        var pendingHead: AuditChain.Head
+        /// The requests whose lines are in `pending`.
+        var waiters: [UnsafeContinuation<Turn, Never>] = []
+        var writing = false
+        /// Descriptors replaced (reopen, close) while a write was using them.
+        var retired: [Int32] = []
+
+        /// Closes a descriptor no write uses, or leaves it to the write in progress.
+        mutating func retire(_ old: Int32) {
+            guard old >= 0 else { return }
+            if writing { retired.append(old) } else { Foundation.close(old) }
+        }
     }
     private let state: Mutex<State>
 
-    /// The chain's last entry.
-    var head: AuditChain.Head { state.withLock { $0.head } }
+    /// The chain's last entry in the file.
+    var head: AuditChain.Head { state.withLock { $0.written } }
     /// True while the head has moved since it was last persisted.
     var headDirty: Bool { state.withLock { $0.headDirty } }
 
@@ -35,7 +67,7 @@ final class FileAuditDevice: Sendable {
         self.logger = logger
         let descriptor = try Self.open(config)
         let (reconciled, dirty) = Self.reconcile(config, head, chainKey, logger)
-        state = Mutex(State(descriptor: descriptor, head: reconciled, headDirty: dirty))
+        state = Mutex(State(descriptor: descriptor, head: reconciled, written: reconciled, headDirty: dirty, pendingHead: reconciled))
     }
 
     private static func open(_ config: AuditDeviceConfig) throws -> Int32 {
@@ -103,57 +135,98 @@ final class FileAuditDevice: Sendable {
     }
 
     /// Appends one entry; throws when the bytes did not all reach the file.
-    func write(_ entry: JSONObject) throws {
-        try write(AuditChain.members(entry))
+    func write(_ entry: JSONObject) async throws {
+        try await write([AuditChain.members(entry)])
     }
 
-    /// Appends one entry of encoded members (see `AuditChain.seal`); throws when the bytes did
-    /// not all reach the file.
-    func write(_ members: [AuditMember]) throws {
-        try write([members])
-    }
-
-    /// Appends entries, chained in order, with one system call where the file takes them whole;
-    /// throws when the bytes did not all reach the file, and the chain then stays where it was.
-    func write(_ entries: [[AuditMember]]) throws {
-        try state.withLock { state in
-            var next = state.head
-            var lines = entries.map { members in
-                let line: [UInt8]
-                (line, next) = AuditChain.seal(members, prefix: config.prefix, after: next, key: chainKey)
-                return line
-            }
-            var bytes: [UInt8]
-            if lines.count == 1 {
-                bytes = lines.removeLast()  // sealed with room for its newline, and not shared
-                bytes.append(UInt8(ascii: "\n"))
-            } else {
-                bytes = []
-                bytes.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
-                for line in lines {
-                    bytes += line
-                    bytes.append(UInt8(ascii: "\n"))
+    /// Appends entries of encoded members (see `AuditChain.seal`), chained in order and in one
+    /// append; returns once they are in the file, and throws when they did not all reach it.
+    /// The chain then goes on from the last entry that did: no line in the file ever links to
+    /// one that is not.
+    func write(_ entries: [[AuditMember]]) async throws {
+        let turn = await withUnsafeContinuation { (continuation: UnsafeContinuation<Turn, Never>) in
+            state.withLock { state in
+                var next = state.head
+                for members in entries {
+                    next = AuditChain.seal(members, prefix: config.prefix, after: next, key: chainKey, appendingTo: &state.pending)
+                    state.pending.append(UInt8(ascii: "\n"))
+                }
+                state.head = next
+                state.pendingHead = next
+                if state.writing {
+                    state.waiters.append(continuation)
+                } else {
+                    state.writing = true
+                    continuation.resume(returning: .lead)
                 }
             }
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw CofferError(.internalError, "audit write failed: \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
-            state.head = next
-            state.headDirty = true
         }
+        switch turn {
+        case .written: return
+        case .failed(let reason): throw CofferError(.internalError, "audit write failed: \(reason)")
+        case .lead: try lead()
+        }
+    }
+
+    /// Writes what is pending, this request's lines among it, and hands the next group to one
+    /// of the requests that sealed meanwhile.
+    private func lead() throws {
+        let descriptor: Int32, waiters: [UnsafeContinuation<Turn, Never>], head: AuditChain.Head
+        var bytes: [UInt8]
+        (descriptor, bytes, waiters, head) = state.withLock { state in
+            defer { state.pending = state.spare; state.spare = []; state.waiters = [] }
+            return (state.descriptor, state.pending, state.waiters, state.pendingHead)
+        }
+        let failure = Self.append(bytes, to: descriptor)
+        bytes.removeAll(keepingCapacity: true)
+        let (next, abandoned, retired) = state.withLock { state -> (UnsafeContinuation<Turn, Never>?, [UnsafeContinuation<Turn, Never>], [Int32]) in
+            defer { state.retired = [] }
+            state.spare = bytes
+            if failure != nil {
+                // Lines sealed after these link to them: none of them may reach the file.
+                state.head = state.written
+                state.pendingHead = state.written
+                state.pending = []
+                state.writing = false
+                defer { state.waiters = [] }
+                return (nil, state.waiters, state.retired)
+            }
+            state.written = head
+            state.headDirty = true
+            guard !state.waiters.isEmpty else {
+                state.writing = false
+                return (nil, [], state.retired)
+            }
+            return (state.waiters.removeFirst(), [], state.retired)
+        }
+        for descriptor in retired { Foundation.close(descriptor) }
+        if let failure {
+            for waiter in waiters + abandoned { waiter.resume(returning: .failed(failure)) }
+            throw CofferError(.internalError, "audit write failed: \(failure)")
+        }
+        next?.resume(returning: .lead)
+        for waiter in waiters { waiter.resume(returning: .written) }
+    }
+
+    /// Writes all of `bytes`; the reason when it could not.
+    private static func append(_ bytes: [UInt8], to descriptor: Int32) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        return nil
     }
 
     /// Reopens the file at its path (after logrotate moved it); the chain carries on.
     func reopen() throws {
         let fresh = try Self.open(config)
         state.withLock { state in
-            if state.descriptor >= 0 { Foundation.close(state.descriptor) }
+            state.retire(state.descriptor)
             state.descriptor = fresh
         }
     }
@@ -161,13 +234,13 @@ final class FileAuditDevice: Sendable {
     /// Notes that `persisted` was stored, unless the chain has moved on since.
     func markClean(_ persisted: AuditChain.Head) {
         state.withLock { state in
-            if state.head.sequence == persisted.sequence { state.headDirty = false }
+            if state.written.sequence == persisted.sequence { state.headDirty = false }
         }
     }
 
     func close() {
         state.withLock { state in
-            if state.descriptor >= 0 { Foundation.close(state.descriptor) }
+            state.retire(state.descriptor)
             state.descriptor = -1
         }
     }
