@@ -5,26 +5,51 @@ import Synchronization
 /// (or deferred, to go out with the response entry), who the caller was, and each device's
 /// hashed `auth` and `request` parts, which the response entry repeats.
 final class AuditTrail: Sendable {
+    /// The caller, shared by reference: a token record is a dozen strings and arrays, and each
+    /// entry of each request used to copy it (retaining every one) more than once.
+    final class Caller: Sendable {
+        let record: TokenRecord
+        init(_ record: TokenRecord) { self.record = record }
+    }
+
     private struct State {
         var logged = false
         var deferredAt: Double?
-        var caller: TokenRecord?
+        var caller: Caller?
         var mountType = ""
+        /// The first device's parts, and any others' by path: most servers have one device,
+        /// and a dictionary per request was an allocation for nothing.
+        var firstParts: (device: String, parts: AuditParts)?
+        var moreParts: [String: AuditParts] = [:]
     }
     private let state = Mutex(State())
-    private let parts = Mutex<[String: AuditParts]>([:])
 
-    func parts(for device: String) -> AuditParts? { parts.withLock { $0[device] } }
-    func remember(_ value: AuditParts, for device: String) { parts.withLock { $0[device] = value } }
+    func parts(for device: String) -> AuditParts? {
+        state.withLock { state in
+            if let first = state.firstParts, first.device == device { return first.parts }
+            return state.moreParts[device]
+        }
+    }
+
+    func remember(_ value: AuditParts, for device: String) {
+        state.withLock { state in
+            if state.firstParts == nil || state.firstParts?.device == device {
+                state.firstParts = (device, value)
+            } else {
+                state.moreParts[device] = value
+            }
+        }
+    }
 
     var requestLogged: Bool { state.withLock { $0.logged } }
     /// When the request passed its checks, if its request entry waits for the response entry.
     var requestDeferredAt: Double? { state.withLock { $0.deferredAt } }
-    var caller: TokenRecord? { state.withLock { $0.caller } }
+    var caller: Caller? { state.withLock { $0.caller } }
     var mountType: String { state.withLock { $0.mountType } }
 
     func record(caller: TokenRecord?, mountType: String) {
-        state.withLock { $0.caller = caller; $0.mountType = mountType }
+        let shared = caller.map(Caller.init)
+        state.withLock { $0.caller = shared; $0.mountType = mountType }
     }
 
     /// The request entry goes out with the response entry; `time` is the request's.
@@ -140,17 +165,18 @@ extension Core {
 
     /// An entry's `auth` and `request` parts as one device encodes them.
     static func auditParts(
-        _ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
+        _ request: LogicalRequest, caller: AuditTrail.Caller?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
     ) -> AuditParts {
         if let caller, !hasher.raw, let token = request.clientToken, !token.isEmpty {
-            let held = hasher.callers.caller(idHash: caller.idHash, accessor: caller.accessor) {
-                let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-                return (ids, auditAuth(caller, ids: ids, hasher: hasher))
+            let held = hasher.callers.caller(idHash: caller.record.idHash, accessor: caller.record.accessor) {
+                let ids = AuditIDs(request: request, caller: caller.record, hasher: hasher, config: config)
+                return (ids, auditAuth(caller.record, ids: ids, hasher: hasher))
             }
             return AuditParts(auth: held.auth, request: auditRequestObject(request, ids: held.ids, mountType: mountType, hasher: hasher))
         }
-        let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
-        return AuditParts(auth: auditAuth(caller, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
+        let record = caller?.record
+        let ids = AuditIDs(request: request, caller: record, hasher: hasher, config: config)
+        return AuditParts(auth: auditAuth(record, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
     }
 
     /// The `auth` member; keys in sorted order.
