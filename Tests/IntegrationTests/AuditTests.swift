@@ -13,6 +13,38 @@ struct AuditTests {
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    @Test("two devices each log every request with their own salt; disabling one leaves the other logging")
+    func twoDevices() async throws {
+        let directory = try TemporaryDirectory.make("coffer-audit-two-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await ServerProcess.startDev(arguments: ["-dev-root-token-id=root"])
+        let root = VaultHTTP(address: server.address, token: "root")
+        let first = directory + "/a.log", second = directory + "/b.log"
+        #expect(try await root.request("PUT", "sys/audit/a", body: ["type": "file", "options": ["file_path": .string(first)]]).status == 204)
+        #expect(try await root.request("PUT", "sys/audit/b", body: ["type": "file", "options": ["file_path": .string(second)]]).status == 204)
+        #expect(try await root.write("secret/data/two", ["data": ["k": "v"]]).status == 200)
+        #expect(try await root.read("secret/data/two").status == 200)
+
+        var hashes = [String]()
+        for (path, name) in [(first, "a"), (second, "b")] {
+            let entries = Self.lines(path).compactMap { try? JSONParser.parse($0).objectValue }
+            let asked = try #require(entries.first { $0["type"] == "request" && $0["request"]?.objectValue?["operation"] == "read" })
+            let answered = try #require(entries.first { $0["type"] == "response" && $0["request"]?.objectValue?["id"] == asked["request"]?.objectValue?["id"] })
+            // Each device's response entry repeats its own request entry's parts.
+            #expect(answered["auth"] == asked["auth"] && answered["request"] == asked["request"])
+            let token = try #require(asked["auth"]?.objectValue?["client_token"]?.stringValue)
+            #expect(try await root.write("sys/audit-hash/\(name)", ["input": "root"]).data?["hash"]?.stringValue == token)
+            hashes.append(token)
+        }
+        #expect(hashes[0] != hashes[1], "each device hashes with its own salt")
+
+        #expect(try await root.delete("sys/audit/a").status == 204)
+        let (before, beforeOther) = (Self.lines(first).count, Self.lines(second).count)
+        #expect(try await root.read("secret/data/two").status == 200)
+        #expect(Self.lines(first).count == before, "a disabled device is not written")
+        #expect(Self.lines(second).count == beforeOther + 2)
+    }
+
     @Test("entries hash secrets and tokens; audit-hash agrees; verify passes intact and fails tampered logs")
     func chainAndHashing() async throws {
         let directory = try TemporaryDirectory.make("coffer-audit-")

@@ -11,7 +11,28 @@ final class AuditBroker: Sendable {
 
     private let storage: any Storage
     private let logger: Logger
-    private let devices = Mutex<[String: FileAuditDevice]>([:])
+    /// The open devices by path, and the same devices as a list kept beside them: every
+    /// audited request reads the list, and building it from the dictionary was an allocation.
+    private struct Table {
+        private(set) var byPath: [String: FileAuditDevice] = [:]
+        private(set) var list: [FileAuditDevice] = []
+
+        subscript(path: String) -> FileAuditDevice? {
+            get { byPath[path] }
+            set {
+                byPath[path] = newValue
+                list = byPath.keys.sorted().compactMap { byPath[$0] }
+            }
+        }
+
+        mutating func removeValue(forKey path: String) -> FileAuditDevice? {
+            defer { self[path] = nil }
+            return byPath[path]
+        }
+
+        mutating func removeAll() { byPath = [:]; list = [] }
+    }
+    private let devices = Mutex(Table())
     /// Devices in the table that could not be opened: they count as failed writes, so a server
     /// whose only device is broken refuses requests instead of running unaudited.
     private let broken = Mutex<Set<String>>([])
@@ -22,9 +43,9 @@ final class AuditBroker: Sendable {
         self.logger = logger
     }
 
-    var isEmpty: Bool { devices.withLock { $0.isEmpty } && broken.withLock { $0.isEmpty } }
+    var isEmpty: Bool { devices.withLock { $0.list.isEmpty } && broken.withLock { $0.isEmpty } }
 
-    private func all() -> [FileAuditDevice] { devices.withLock { Array($0.values) } }
+    private func all() -> [FileAuditDevice] { devices.withLock { $0.list } }
 
     /// Opens the persisted devices (at unseal) and starts flushing chain heads once a second.
     func load() async throws {
