@@ -45,23 +45,45 @@ public final class HMACKey: Sendable {
         }
     }
 
+    /// Length of a MAC in bytes.
+    public static let length = 32
+
     /// HMAC-SHA256 of `data`; the same as `Digest.hmacSHA256` under this key.
     public func mac(bytes data: UnsafeRawBufferPointer) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
+        [UInt8](unsafeUninitializedCapacity: Self.length) { out, count in
+            mac(bytes: data, into: out.baseAddress!)
+            count = Self.length
+        }
+    }
+
+    /// HMAC-SHA256 of `data` written to the 32 bytes at `digest`, allocating nothing: an
+    /// audited request MACs a dozen strings and lines, and each result array was a malloc.
+    public func mac(bytes data: UnsafeRawBufferPointer, into digest: UnsafeMutablePointer<UInt8>) {
         pads.withUnsafeBytes { buffer in
             let contexts = buffer.baseAddress!.assumingMemoryBound(to: SHA256_CTX.self)
             var working = contexts[0]
             defer { sodium_memzero(&working, MemoryLayout<SHA256_CTX>.size) }
-            let ok = out.withUnsafeMutableBufferPointer { digest in
-                guard coffer_sha256_update(&working, data.baseAddress, data.count) == 1, coffer_sha256_final(digest.baseAddress, &working) == 1 else {
-                    return false
-                }
+            var ok = coffer_sha256_update(&working, data.baseAddress, data.count) == 1 && coffer_sha256_final(digest, &working) == 1
+            if ok {
                 working = contexts[1]
-                return coffer_sha256_update(&working, digest.baseAddress, 32) == 1 && coffer_sha256_final(digest.baseAddress, &working) == 1
+                ok = coffer_sha256_update(&working, digest, Self.length) == 1 && coffer_sha256_final(digest, &working) == 1
             }
             precondition(ok, "HMAC-SHA256 failed")
         }
-        return out
+    }
+
+    /// The MAC of `data` as 64 lowercase hex digits appended to `out`.
+    public func macHex(bytes data: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.length) { digest in
+            mac(bytes: data, into: digest.baseAddress!)
+            Hex.append(UnsafeBufferPointer(digest), to: &out)
+        }
+    }
+
+    /// The MAC of a string's UTF-8 bytes as 64 lowercase hex digits appended to `out`.
+    public func macHex(_ text: String, appendingTo out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { macHex(bytes: UnsafeRawBufferPointer($0), appendingTo: &out) }
     }
 
     /// HMAC-SHA256 of `data`; the same as `Digest.hmacSHA256` under this key.

@@ -23,6 +23,14 @@ public enum Hex {
         }
     }
 
+    /// Appends bytes as lower-case hex to `out`, making no string.
+    public static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
     /// Decodes hex in either case; nil for odd length or a non-hex character.
     public static func decode(_ string: String) -> [UInt8]? {
         let utf8 = Array(string.utf8)

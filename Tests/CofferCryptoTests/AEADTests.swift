@@ -69,6 +69,13 @@ struct AEADTests {
                 #expect(prepared.mac(input) == Digest.hmacSHA256(key: key, input), "\(size) bytes")
             }
         }
+        // The hex form appends to what is already there, the digits of the same MAC.
+        var out = Array("x:".utf8)
+        prepared.macHex("what do ya want for nothing?", appendingTo: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x:" + Hex.encode(mac))
+        var appended = [UInt8]()
+        mac.withUnsafeBufferPointer { Hex.append($0, to: &appended) }
+        #expect(String(decoding: appended, as: UTF8.self) == Hex.encode(mac))
     }
 
     @Test("random ids have the expected shapes")

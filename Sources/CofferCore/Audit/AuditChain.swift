@@ -92,7 +92,7 @@ public enum AuditChain {
             return seal(members.sorted { $0.name < $1.name }, prefix: prefix, after: head, key: key, appendingTo: &line)
         }
         let start = line.count
-        let sequence = String(head.sequence + 1)
+        let sequence = head.sequence + 1
         line.append(contentsOf: prefix.utf8)
         line.append(UInt8(ascii: "{"))
         var first = true
@@ -112,7 +112,7 @@ public enum AuditChain {
             if !chained.sequence, next.map({ $0 > "sequence" }) ?? true {
                 chained.sequence = true
                 name("sequence")
-                line.append(contentsOf: sequence.utf8)
+                JSONWriter.write(.int(sequence), into: &line)
             }
         }
         for member in members {
@@ -121,12 +121,18 @@ public enum AuditChain {
             line.append(contentsOf: member.encoded)
         }
         chain(before: nil)
-        let tag = Hex.encode(line.withUnsafeBytes { key.mac(bytes: UnsafeRawBufferPointer(rebasing: $0[start...])) })
+        let end = line.count
         line.append(contentsOf: tagOpening)
-        line.append(contentsOf: tag.utf8)
+        // The tag's digits go straight into the line; the head's text is made from them once.
+        let tagStart = line.count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACKey.length) { digest in
+            line.withUnsafeBytes { key.mac(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<end]), into: digest.baseAddress!) }
+            Hex.append(UnsafeBufferPointer(digest), to: &line)
+        }
+        let hash = scheme + String(decoding: line[tagStart...], as: UTF8.self)
         line.append(UInt8(ascii: "\""))
         line.append(UInt8(ascii: "}"))
-        return Head(sequence: head.sequence + 1, hash: scheme + tag)
+        return Head(sequence: sequence, hash: hash)
     }
 
     /// What one line says of itself, once its tag has been checked.

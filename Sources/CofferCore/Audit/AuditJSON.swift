@@ -78,10 +78,7 @@ struct AuditJSON {
         guard !hasher.raw else { return string(text) }
         comma()
         bytes.append(contentsOf: #""hmac-sha256:"#.utf8)
-        for byte in hasher.key.mac(text) {
-            bytes.append(Self.hexDigits[Int(byte >> 4)])
-            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-        }
+        hasher.key.macHex(text, appendingTo: &bytes)
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
@@ -121,6 +118,4 @@ struct AuditJSON {
     private mutating func comma() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -78,6 +78,13 @@ struct AuditIDs: Sendable {
     }
 }
 
+extension AuditMember {
+    /// Values every entry of a kind writes alike, encoded once.
+    static let requestType = Array(#""request""#.utf8)
+    static let responseType = Array(#""response""#.utf8)
+    static let emptyString = Array(#""""#.utf8)
+}
+
 /// An entry's `auth` and `request` members as one device encodes them: the request entry
 /// renders them, the response entry repeats the bytes.
 struct AuditParts: Sendable {
@@ -96,7 +103,7 @@ extension Core {
             if let error { members.append(AuditMember(name: "error", encoded: JSONWriter.encode(.string(error)))) }
             members.append(AuditMember(name: "request", encoded: parts.request))
             members.append(AuditMember(name: "time", encoded: JSONWriter.encode(.string(time))))
-            members.append(AuditMember(name: "type", encoded: Array(#""request""#.utf8)))
+            members.append(AuditMember(name: "type", encoded: AuditMember.requestType))
             return members
         }
     }
@@ -154,11 +161,11 @@ extension Core {
                 ?? Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
             return [
                 AuditMember(name: "auth", encoded: parts.auth),
-                AuditMember(name: "error", encoded: JSONWriter.encode(.string(error ?? ""))),
+                AuditMember(name: "error", encoded: error.map { JSONWriter.encode(.string($0)) } ?? AuditMember.emptyString),
                 AuditMember(name: "request", encoded: parts.request),
                 AuditMember(name: "response", encoded: body.bytes),
                 AuditMember(name: "time", encoded: JSONWriter.encode(.string(time))),
-                AuditMember(name: "type", encoded: Array(#""response""#.utf8)),
+                AuditMember(name: "type", encoded: AuditMember.responseType),
             ]
         }
     }
