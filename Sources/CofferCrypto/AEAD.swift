@@ -3,7 +3,8 @@ import CSodium
 /// XChaCha20-Poly1305 (IETF) from libsodium: the barrier's cipher.
 ///
 /// The 192-bit nonce is random per message, so nonce reuse is not a practical concern even with
-/// billions of writes under one key.
+/// billions of writes under one key. Nonces are public: they come from the pooled
+/// `SecureRandom.publicBytes`, not a system call per write.
 public enum AEAD {
     /// Key length in bytes.
     public static let keyLength = Int(crypto_aead_xchacha20poly1305_ietf_KEYBYTES)
@@ -17,7 +18,7 @@ public enum AEAD {
         Sodium.ensureReady()
         precondition(key.count == keyLength, "AEAD key must be \(keyLength) bytes")
         let message = Array(plaintext)
-        let nonce = SecureRandom.bytes(nonceLength)
+        let nonce = SecureRandom.publicBytes(nonceLength)
         var out = [UInt8](repeating: 0, count: nonceLength + message.count + tagLength)
         out.replaceSubrange(0..<nonceLength, with: nonce)
         var written: UInt64 = 0
@@ -72,7 +73,7 @@ extension AEAD {
     public static func seal(secure plaintext: SecureBytes, key: SecureBytes, associatedData: [UInt8]) -> [UInt8] {
         Sodium.ensureReady()
         precondition(key.count == keyLength, "AEAD key must be \(keyLength) bytes")
-        let nonce = SecureRandom.bytes(nonceLength)
+        let nonce = SecureRandom.publicBytes(nonceLength)
         var out = [UInt8](repeating: 0, count: nonceLength + plaintext.count + tagLength)
         out.replaceSubrange(0..<nonceLength, with: nonce)
         var written: UInt64 = 0

@@ -147,7 +147,8 @@ struct CofferResponder: HTTPResponder {
 
     /// Reads a JSON object body, refusing more than 32 MiB before reading it whole.
     static func decodeBody(_ request: Request) async throws -> JSONObject {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
+        // `field`, not the subscript: every POST sends the header, see `field(_:in:)`.
+        if let length = field(.contentLength, in: request.headers).flatMap(Int.init), length > maxBodySize {
             throw CofferError(.payloadTooLarge, "http: request body too large")
         }
         let buffer: ByteBuffer

@@ -247,7 +247,7 @@ actor ExpirationManager {
 
     private nonisolated func localWrites(_ record: LeaseRecord) -> [StorageWrite] {
         var writes: [StorageWrite] = [
-            .put("id/" + record.id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(record.expireTime, record.id), []),
+            .put("id/" + record.id, record.encoded()), .put(LeaseRecord.indexKey(record.expireTime, record.id), []),
         ]
         if record.kind == .secret, !record.tokenHash.isEmpty { writes.append(.put("token/\(record.tokenHash)/\(record.id)", [])) }
         return writes
@@ -275,7 +275,7 @@ actor ExpirationManager {
         let oldKey = LeaseRecord.indexKey(record.expireTime, record.id)
         record.expireTime = deadline
         if let now { record.lastRenewal = now }
-        return [.delete(oldKey), .put("id/" + record.id, JSONWriter.encode(record.json())), .put(LeaseRecord.indexKey(deadline, record.id), [])]
+        return [.delete(oldKey), .put("id/" + record.id, record.encoded()), .put(LeaseRecord.indexKey(deadline, record.id), [])]
     }
 
     /// Inside a snapshot of the barrier's root, for a token being revoked: the writes (relative

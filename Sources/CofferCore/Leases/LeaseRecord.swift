@@ -40,6 +40,29 @@ struct LeaseRecord: Sendable, Equatable {
         return .object(object)
     }
 
+    /// `JSONWriter.encode(json())`, written from members already in key order: every new
+    /// token stores its lease, and the writer sorting a dictionary built for it cost more than
+    /// the writing.
+    func encoded() -> [UInt8] {
+        var members: [(key: StaticString, value: JSONValue)] = []
+        members.reserveCapacity(14)
+        members.append(("attempts", .int(Int64(attempts))))
+        members.append(("expire_time", .double(expireTime)))
+        members.append(("id", .string(id)))
+        members.append(("internal", .object(internalData)))
+        members.append(("irrevocable", .bool(irrevocable)))
+        members.append(("issue_time", .double(issueTime)))
+        members.append(("kind", .string(kind.rawValue)))
+        if let lastError { members.append(("last_error", .string(lastError))) }
+        if let lastRenewal { members.append(("last_renewal", .double(lastRenewal))) }
+        members.append(("max_ttl", .int(maxTTL)))
+        members.append(("mount_path", .string(mountPath)))
+        members.append(("path", .string(path)))
+        members.append(("renewable", .bool(renewable)))
+        members.append(("token_hash", .string(tokenHash)))
+        return JSONWriter.encode(sortedMembers: members)
+    }
+
     init(id: String, kind: Kind, path: String, mountPath: String, issueTime: Double, expireTime: Double, renewable: Bool,
          maxTTL: Int64, tokenHash: String, internalData: JSONObject) {
         self.id = id

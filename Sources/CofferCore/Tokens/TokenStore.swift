@@ -92,13 +92,16 @@ final class TokenStore: Sendable {
     /// barrier's root) that store it with its accessor and parent indexes.
     func prepare(_ template: TokenRecord, id requestedID: String? = nil) -> (String, TokenRecord, [StorageWrite]) {
         var record = template
-        let id = requestedID ?? ("hvs." + OrderedID.make(at: record.creationTime))
+        // The random parts of id, accessor and cubbyhole id in one draw from the system.
+        let random = SecureRandom.base62Strings(3, length: OrderedID.randomLength)
+        let time = OrderedID.timePrefix(record.creationTime)
+        let id = requestedID ?? ("hvs." + time + random[0])
         record.idHash = hash(id)
-        record.accessor = OrderedID.make(at: record.creationTime)
-        record.cubbyholeID = SecureRandom.base62String(length: 24)
+        record.accessor = time + random[1]
+        record.cubbyholeID = random[2]
         var writes: [StorageWrite] = [
-            .put("id/" + record.idHash, JSONWriter.encode(record.json())),
-            .put("accessor/" + hash(record.accessor), JSONWriter.encode(["id_hash": .string(record.idHash), "accessor": .string(record.accessor)])),
+            .put("id/" + record.idHash, record.encoded()),
+            .put("accessor/" + hash(record.accessor), JSONWriter.encode(sortedMembers: [("accessor", .string(record.accessor)), ("id_hash", .string(record.idHash))])),
         ]
         if let parent = record.parentHash { writes.append(.put("parent/\(parent)/\(record.idHash)", [])) }
         return (id, record, storage.absolute(writes))

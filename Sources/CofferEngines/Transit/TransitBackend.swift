@@ -44,6 +44,9 @@ public struct TransitBackend: Backend {
             wrapped.handlers = spec.handlers.mapValues { handler in
                 { ctx in try await TransitKeyCache.$current.withValue(cache) { try await handler(ctx) } }
             }
+            if let check = spec.existenceCheck {
+                wrapped.existenceCheck = { ctx in try await TransitKeyCache.$current.withValue(cache) { try await check(ctx) } }
+            }
             return wrapped
         }
     }
@@ -63,7 +66,7 @@ public struct TransitBackend: Backend {
             ]),
             PathSpec(
                 "encrypt/:name", fields: Self.fields(Self.encryptFields, batch: true),
-                existenceCheck: { ctx in try await ctx.storage.get(TransitKey.storagePrefix + TransitKeyStore.name(ctx)) != nil },
+                existenceCheck: { ctx in try await TransitKeyStore.exists(ctx, try TransitKeyStore.name(ctx)) },
                 help: "Encrypt with a named key", handlers: [.create: Self.encryptHandler(upsert: true), .update: Self.encryptHandler(upsert: false)]
             ),
             PathSpec("decrypt/:name", fields: Self.fields(Self.decryptFields, batch: true), help: "Decrypt with a named key", handlers: [

@@ -37,7 +37,7 @@ extension TransitKey {
         let (key, nonceKey) = try symmetricKey(version: number, context: context, withNonceKey: convergentVersion >= 3)
         let nonce: [UInt8]
         switch convergentVersion {
-        case 0: nonce = SecureRandom.bytes(12)
+        case 0: nonce = SecureRandom.publicBytes(12)  // published with the ciphertext; pooled, no system call each
         case 2: nonce = Array(HashAlgorithm.sha2_256.hmac(key: context, plaintext).prefix(12))
         default: nonce = Array(HashAlgorithm.sha2_256.hmac(key: nonceKey ?? [], plaintext).prefix(12))
         }

@@ -34,9 +34,38 @@ final class TransitKeyCache: Sendable {
         return key
     }
 
+    /// Keys read by an existence check, by request id and name, until that request's handler
+    /// takes them. A request the ACL refuses never takes its key: the bound keeps such
+    /// leftovers few, and an evicted entry only means the handler reads storage itself.
+    private let checked = Mutex<[CheckedKey: TransitKey]>([:])
+
+    private struct CheckedKey: Hashable, Sendable {
+        let request: String
+        let name: String
+    }
+
+    /// Entries `checked` keeps at most: far more than requests in flight.
+    static let checkedCapacity = 256
+
+    /// Holds the key an existence check read, for the same request's handler.
+    func holdChecked(_ key: TransitKey, request: String, name: String) {
+        guard !request.isEmpty else { return }
+        checked.withLock { table in
+            if table.count >= Self.checkedCapacity { table.removeAll(keepingCapacity: true) }
+            table[CheckedKey(request: request, name: name)] = key
+        }
+    }
+
+    /// The key the existence check of this request read, once.
+    func takeChecked(request: String, name: String) -> TransitKey? {
+        guard !request.isEmpty else { return nil }
+        return checked.withLock { $0.removeValue(forKey: CheckedKey(request: request, name: name)) }
+    }
+
     /// Forgets a deleted key.
     func remove(_ name: String) {
         _ = entries.withLock { $0.removeValue(forKey: name) }
+        checked.withLock { table in table = table.filter { $0.key.name != name } }
     }
 
     static func parse(_ bytes: [UInt8]) throws -> TransitKey {

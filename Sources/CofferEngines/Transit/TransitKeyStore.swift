@@ -8,7 +8,10 @@ import CofferSDK
 /// check reads stored times, it holds across restarts.
 enum TransitKeyStore {
     static func load(_ ctx: HandlerContext, _ name: String) async throws -> TransitKey? {
-        guard let key = try await fetch(ctx, name) else { return nil }
+        let cache = TransitKeyCache.current
+        var loaded = cache?.takeChecked(request: ctx.request.id, name: ctx.storage.prefix + name)
+        if loaded == nil { loaded = try await fetch(ctx, name) }
+        guard let key = loaded else { return nil }
         guard key.rotationDue(now: ctx.now) else { return key }
         return try await locked(ctx, name) {
             // Someone may have rotated (or deleted) it while we waited for the lock.
@@ -19,6 +22,18 @@ enum TransitKeyStore {
             }
             return current
         }
+    }
+
+    /// The existence check of `encrypt/:name` (create or update, for the ACL). The key it read
+    /// is held for the same request's `load`, which would otherwise read and open the same
+    /// stored document again a moment later. Throws only what reading storage throws, as the
+    /// plain presence check did: a key that does not parse is the handler's error to report.
+    static func exists(_ ctx: HandlerContext, _ name: String) async throws -> Bool {
+        guard let bytes = try await ctx.storage.get(TransitKey.storagePrefix + name) else { return false }
+        if let cache = TransitKeyCache.current, let key = try? cache.key(ctx.storage.prefix + name, stored: bytes) {
+            cache.holdChecked(key, request: ctx.request.id, name: ctx.storage.prefix + name)
+        }
+        return true
     }
 
     /// The key as stored, without the rotation check: for callers that already hold its lock.
