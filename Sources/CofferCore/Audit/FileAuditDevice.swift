@@ -181,7 +181,8 @@ final class FileAuditDevice: Sendable {
         bytes.removeAll(keepingCapacity: true)
         let (next, abandoned, retired) = state.withLock { state -> (UnsafeContinuation<Turn, Never>?, [UnsafeContinuation<Turn, Never>], [Int32]) in
             defer { state.retired = [] }
-            state.spare = bytes
+            // A group with a large entry in it leaves a large buffer: not kept.
+            if bytes.capacity <= Self.spareLimit { state.spare = bytes }
             if failure != nil {
                 // Lines sealed after these link to them: none of them may reach the file.
                 state.head = state.written
@@ -207,6 +208,9 @@ final class FileAuditDevice: Sendable {
         next?.resume(returning: .lead)
         for waiter in waiters { waiter.resume(returning: .written) }
     }
+
+    /// The largest emptied buffer kept for the next group.
+    private static let spareLimit = 256 * 1024
 
     /// Writes all of `bytes`; the reason when it could not.
     private static func append(_ bytes: [UInt8], to descriptor: Int32) -> String? {
