@@ -7,6 +7,9 @@ import Synchronization
 /// libsqlite3: a commit is on disk before the request that made it is answered.
 public final class SQLiteStorage: PhysicalStorage {
     private let pool: DatabasePool
+    /// Every read passes it, so that closing waits for reads instead of pulling the pool from
+    /// under them.
+    private let gate = ReadGate()
     private let committer: GroupCommitQueue
     private let checkpointer: Checkpointer
     /// Which keys may exist: this process is the only writer, so a read of a key the directory
@@ -42,16 +45,16 @@ public final class SQLiteStorage: PhysicalStorage {
         } catch {
             throw CofferError(.internalError, "cannot open SQLite storage at \(path): \(Self.describe(error))")
         }
-        let pool = pool
+        let pool = pool, gate = gate
         // On the idle-priority lane: a million keys take about a second to read, which requests
         // arriving just after the start must not wait for.
         directory = KeyDirectory(loader: {
             try await BackgroundLane.run {
-                try pool.read { db in
+                try gate.read { try pool.read { db in
                     var hashes = [Int]()
                     try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
                     return hashes
-                }
+                } }
             }
         })
         // One transaction, and so one fsync, for every batch of a group; the directory hears of
@@ -86,7 +89,7 @@ public final class SQLiteStorage: PhysicalStorage {
     /// queue, then back), and under load each hop waited for a core. One statement reads one
     /// snapshot by itself, so no transaction is opened around it.
     private func readHere<T>(_ statement: (Database) throws -> T) throws -> T {
-        try pool.unsafeRead(statement)
+        try gate.read { try pool.unsafeRead(statement) }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
@@ -98,29 +101,29 @@ public final class SQLiteStorage: PhysicalStorage {
     }
 
     public func list(prefix: String) async throws -> [String] {
-        let keys = try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: nil, limit: -1) }
+        let keys = try await gate.read { try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: nil, limit: -1) } }
         return Listing.children(of: keys, prefix: prefix)
     }
 
     public func scan(prefix: String, after: String?, limit: Int) async throws -> [String] {
-        try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: after, limit: limit) }
+        try await gate.read { try await pool.read { db in try SQLiteReader(db: db).scan(prefix: prefix, after: after, limit: limit) } }
     }
 
     public func count(prefix: String) async throws -> Int {
-        try await pool.read { db in
+        try await gate.read { try await pool.read { db in
             try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT count(*) FROM entries WHERE key >= ? AND key < ?"), arguments: [prefix, prefix + "\u{10FFFF}"]
             ) ?? 0
-        }
+        } }
     }
 
     public func read<T: Sendable>(_ priority: ReadPriority, _ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         switch priority {
         case .request:
-            return try await pool.read { db in try body(SQLiteReader(db: db)) }
+            return try await gate.read { try await pool.read { db in try body(SQLiteReader(db: db)) } }
         case .background:
             // GRDB's blocking read runs on the calling thread, here the lane's.
-            return try await BackgroundLane.run { [pool] in try pool.read { db in try body(SQLiteReader(db: db)) } }
+            return try await BackgroundLane.run { [pool, gate] in try gate.read { try pool.read { db in try body(SQLiteReader(db: db)) } } }
         }
     }
 
@@ -131,6 +134,7 @@ public final class SQLiteStorage: PhysicalStorage {
 
     public func close() async throws {
         await checkpointer.stop()
+        await gate.close()
         try pool.close()
     }
 
