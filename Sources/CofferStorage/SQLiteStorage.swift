@@ -7,9 +7,9 @@ import Synchronization
 /// libsqlite3: a commit is on disk before the request that made it is answered.
 public final class SQLiteStorage: PhysicalStorage {
     private let pool: DatabasePool
-    /// Every read passes it, so that closing waits for reads instead of pulling the pool from
-    /// under them.
-    private let gate = ReadGate()
+    /// Every read passes it: no more run at once than the pool has reader connections, and
+    /// closing waits for them instead of pulling the pool from under them.
+    private let gate: ReadGate
     private let committer: GroupCommitQueue
     private let checkpointer: Checkpointer
     /// Which keys may exist: this process is the only writer, so a read of a key the directory
@@ -45,16 +45,19 @@ public final class SQLiteStorage: PhysicalStorage {
         } catch {
             throw CofferError(.internalError, "cannot open SQLite storage at \(path): \(Self.describe(error))")
         }
+        gate = ReadGate(capacity: pool.configuration.maximumReaderCount)
         let pool = pool, gate = gate
         // On the idle-priority lane: a million keys take about a second to read, which requests
         // arriving just after the start must not wait for.
         directory = KeyDirectory(loader: {
-            try await BackgroundLane.run {
-                try gate.read { try pool.read { db in
-                    var hashes = [Int]()
-                    try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
-                    return hashes
-                } }
+            try await gate.read {
+                try await BackgroundLane.run {
+                    try pool.read { db in
+                        var hashes = [Int]()
+                        try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
+                        return hashes
+                    }
+                }
             }
         })
         // One transaction, and so one fsync, for every batch of a group; the directory hears of
@@ -81,15 +84,16 @@ public final class SQLiteStorage: PhysicalStorage {
 
     public func get(_ key: String) async throws -> [UInt8]? {
         if directory.absent(key) { return nil }
-        return try readHere { db in try SQLiteReader(db: db).get(key) }
+        return try await readHere { db in try SQLiteReader(db: db).get(key) }
     }
 
     /// Runs one statement on the calling thread. A point read takes microseconds, less than the
     /// thread hops of GRDB's asynchronous path (its pool's wait queue, then the connection's
     /// queue, then back), and under load each hop waited for a core. One statement reads one
-    /// snapshot by itself, so no transaction is opened around it.
-    private func readHere<T>(_ statement: (Database) throws -> T) throws -> T {
-        try gate.read { try pool.unsafeRead(statement) }
+    /// snapshot by itself, so no transaction is opened around it. The gate admits it only with
+    /// a connection free, so GRDB never blocks the thread waiting for one.
+    private func readHere<T>(_ statement: (Database) throws -> T) async throws -> T {
+        try await gate.read { try pool.unsafeRead(statement) }
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws {
@@ -123,7 +127,7 @@ public final class SQLiteStorage: PhysicalStorage {
             return try await gate.read { try await pool.read { db in try body(SQLiteReader(db: db)) } }
         case .background:
             // GRDB's blocking read runs on the calling thread, here the lane's.
-            return try await BackgroundLane.run { [pool, gate] in try gate.read { try pool.read { db in try body(SQLiteReader(db: db)) } } }
+            return try await gate.read { try await BackgroundLane.run { [pool] in try pool.read { db in try body(SQLiteReader(db: db)) } } }
         }
     }
 

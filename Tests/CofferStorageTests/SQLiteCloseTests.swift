@@ -40,12 +40,13 @@ struct SQLiteCloseTests {
             for n in 0..<400 {
                 group.addTask {
                     do {
-                        // No point reads (`get`) among so many: they block a cooperative thread
-                        // for a connection, and with GRDB's asynchronous reads holding all of
-                        // them that stops (a hazard of its own, noted for later).
-                        let value: [UInt8]? = n % 2 == 0
-                            ? try await store.read(.background) { try $0.get("k/\(n % 200)") }
-                            : try await store.read(.request) { try $0.get("k/\(n % 200)") }
+                        let key = "k/\(n % 200)"
+                        let value: [UInt8]?
+                        switch n % 3 {
+                        case 0: value = try await store.read(.background) { try $0.get(key) }
+                        case 1: value = try await store.read(.request) { try $0.get(key) }
+                        default: value = try await store.get(key)
+                        }
                         return value == Array("v\(n % 200)".utf8)
                     } catch is CofferError {
                         return nil  // refused: the store was closed
