@@ -45,6 +45,77 @@ struct RecordEncodingTests {
                 record.irrevocable = true
             }
             #expect(record.encoded() == JSONWriter.encode(record.json()))
+            let parsed = (try? JSONParser.parse(record.encoded())).flatMap(LeaseRecord.init(json:))
+            #expect(parsed == record)
         }
+    }
+
+    @Test("a token record leaves out what its reader assumes, and reads back whole")
+    func tokenRecordLeavesOutDefaults() throws {
+        let record = Self.token(optionals: false)
+        let stored = try #require(JSONParser.parse(record.encoded()).objectValue)
+        #expect(Set(stored.keys) == ["accessor", "creation_time", "creation_ttl", "display_name", "id_hash", "max_ttl", "path", "policies"])
+        var bare = record
+        (bare.creationTTL, bare.maxTTL, bare.displayName, bare.path, bare.policies) = (0, 0, "", "", [])
+        #expect(Set(try #require(JSONParser.parse(bare.encoded()).objectValue).keys) == ["accessor", "creation_time", "id_hash"])
+        #expect((try? JSONParser.parse(bare.encoded())).flatMap(TokenRecord.init(json:)) == bare)
+        var batch = record
+        batch.type = .batch
+        #expect((try? JSONParser.parse(batch.encoded())).flatMap(TokenRecord.init(json:))?.type == .batch)
+    }
+
+    @Test("a token record stored with every member, as before, still reads the same")
+    func tokenRecordOldForm() throws {
+        let record = Self.token(optionals: false)
+        var old = try #require(JSONParser.parse(record.encoded()).objectValue)
+        old.merge(
+            ["bound_cidrs": .array([]), "explicit_max_ttl": 0, "meta": .object([:]), "num_uses": 0, "period": 0, "renewable": false, "role_name": "", "type": "service"],
+            uniquingKeysWith: { current, _ in current }
+        )
+        #expect(TokenRecord(json: .object(old)) == record)
+    }
+
+    static func tokenLease() -> LeaseRecord {
+        LeaseRecord(
+            id: "auth/token/create/0AbCdEfGh" + String(repeating: "e", count: 64), kind: .token, path: "auth/token/create", mountPath: "auth/token/",
+            issueTime: 1_700_000_000.5, expireTime: 1_700_003_600.5, renewable: true, maxTTL: 2_764_800,
+            tokenHash: "0AbCdEfGh" + String(repeating: "e", count: 64), internalData: [:]
+        )
+    }
+
+    @Test("a token's lease keeps only what its id does not say; a lease that differs keeps it")
+    func leaseLeavesOutWhatItsIDSays() throws {
+        let lease = Self.tokenLease()
+        let stored = try #require(JSONParser.parse(lease.encoded()).objectValue)
+        #expect(Set(stored.keys) == ["expire_time", "id", "issue_time", "kind", "max_ttl", "renewable"])
+        #expect(LeaseRecord(json: .object(stored)) == lease)
+        // Nothing is assumed that the record does not hold: each differing member is written.
+        var odd = lease
+        (odd.path, odd.mountPath, odd.tokenHash) = ("auth/approle/login", "auth/approle/", "other")
+        let oddStored = try #require(JSONParser.parse(odd.encoded()).objectValue)
+        #expect(oddStored["path"] == "auth/approle/login" && oddStored["mount_path"] == "auth/approle/" && oddStored["token_hash"] == "other")
+        #expect(LeaseRecord(json: .object(oddStored)) == odd)
+        var empty = lease
+        (empty.id, empty.path, empty.tokenHash) = ("bare", "", "")
+        #expect((try? JSONParser.parse(empty.encoded())).flatMap(LeaseRecord.init(json:)) == empty)
+        // A secret's lease: its path is the id's parent, the mount stays, an empty token hash goes.
+        let secret = LeaseRecord(
+            id: "database/creds/ci/0AbCdEfGhXyZ", kind: .secret, path: "database/creds/ci", mountPath: "database/",
+            issueTime: 1, expireTime: 2, renewable: false, maxTTL: 0, tokenHash: "", internalData: ["username": "v-ci"]
+        )
+        let secretStored = try #require(JSONParser.parse(secret.encoded()).objectValue)
+        #expect(Set(secretStored.keys) == ["expire_time", "id", "internal", "issue_time", "kind", "mount_path"])
+        #expect(LeaseRecord(json: .object(secretStored)) == secret)
+    }
+
+    @Test("a lease stored with every member, as before, still reads the same")
+    func leaseOldForm() {
+        let lease = Self.tokenLease()
+        let old: JSONObject = [
+            "id": .string(lease.id), "kind": "token", "path": "auth/token/create", "mount_path": "auth/token/", "issue_time": .double(lease.issueTime),
+            "expire_time": .double(lease.expireTime), "renewable": true, "max_ttl": 2_764_800, "token_hash": .string(lease.tokenHash),
+            "internal": .object([:]), "attempts": 0, "irrevocable": false,
+        ]
+        #expect(LeaseRecord(json: .object(old)) == lease)
     }
 }

@@ -28,39 +28,53 @@ struct LeaseRecord: Sendable, Equatable {
 
     func ttl(at now: Double) -> Int64 { max(0, Int64(saturating: (expireTime - now).rounded(.down))) }
 
+    /// The stored form: `JSONWriter.encode(json())`.
     func json() -> JSONValue {
-        var object: JSONObject = [
-            "id": .string(id), "kind": .string(kind.rawValue), "path": .string(path), "mount_path": .string(mountPath),
-            "issue_time": .double(issueTime), "expire_time": .double(expireTime), "renewable": .bool(renewable),
-            "max_ttl": .int(maxTTL), "token_hash": .string(tokenHash), "internal": .object(internalData),
-            "attempts": .int(Int64(attempts)), "irrevocable": .bool(irrevocable),
-        ]
-        if let lastRenewal { object["last_renewal"] = .double(lastRenewal) }
-        if let lastError { object["last_error"] = .string(lastError) }
-        return .object(object)
+        .object(JSONObject(uniqueKeysWithValues: members().map { ("\($0.key)", $0.value) }))
     }
 
-    /// `JSONWriter.encode(json())`, written from members already in key order: every new
-    /// token stores its lease, and the writer sorting a dictionary built for it cost more than
-    /// the writing.
+    /// The stored bytes, written from members already in key order: every new token stores its
+    /// lease, and the writer sorting a dictionary built for it cost more than the writing.
     func encoded() -> [UInt8] {
+        JSONWriter.encode(sortedMembers: members())
+    }
+
+    /// The stored members in key order. What `init?(json:)` assumes when a member is missing is
+    /// left out: zeros, empties and false, a path that is the id's parent, and a token lease's
+    /// mount and token hash (the id's last segment). That was half of a token's lease.
+    private func members() -> [(key: StaticString, value: JSONValue)] {
         var members: [(key: StaticString, value: JSONValue)] = []
         members.reserveCapacity(14)
-        members.append(("attempts", .int(Int64(attempts))))
+        if attempts != 0 { members.append(("attempts", .int(Int64(attempts)))) }
         members.append(("expire_time", .double(expireTime)))
         members.append(("id", .string(id)))
-        members.append(("internal", .object(internalData)))
-        members.append(("irrevocable", .bool(irrevocable)))
+        if !internalData.isEmpty { members.append(("internal", .object(internalData))) }
+        if irrevocable { members.append(("irrevocable", .bool(irrevocable))) }
         members.append(("issue_time", .double(issueTime)))
         members.append(("kind", .string(kind.rawValue)))
         if let lastError { members.append(("last_error", .string(lastError))) }
         if let lastRenewal { members.append(("last_renewal", .double(lastRenewal))) }
-        members.append(("max_ttl", .int(maxTTL)))
-        members.append(("mount_path", .string(mountPath)))
-        members.append(("path", .string(path)))
-        members.append(("renewable", .bool(renewable)))
-        members.append(("token_hash", .string(tokenHash)))
-        return JSONWriter.encode(sortedMembers: members)
+        if maxTTL != 0 { members.append(("max_ttl", .int(maxTTL))) }
+        if mountPath != Self.assumedMountPath(kind) { members.append(("mount_path", .string(mountPath))) }
+        if path != Self.parent(of: id) { members.append(("path", .string(path))) }
+        if renewable { members.append(("renewable", .bool(renewable))) }
+        if tokenHash != Self.assumedTokenHash(kind, id: id) { members.append(("token_hash", .string(tokenHash))) }
+        return members
+    }
+
+    /// A lease id is its path and one more segment.
+    private static func parent(of id: String) -> String {
+        id.lastIndex(of: "/").map { String(id[..<$0]) } ?? ""
+    }
+
+    private static func assumedMountPath(_ kind: Kind) -> String {
+        kind == .token ? "auth/token/" : ""
+    }
+
+    /// A token lease's last segment is the token's hash (`Core.tokenLeaseID`).
+    private static func assumedTokenHash(_ kind: Kind, id: String) -> String {
+        guard kind == .token else { return "" }
+        return id.lastIndex(of: "/").map { String(id[id.index(after: $0)...]) } ?? id
     }
 
     init(id: String, kind: Kind, path: String, mountPath: String, issueTime: Double, expireTime: Double, renewable: Bool,
@@ -83,14 +97,14 @@ struct LeaseRecord: Sendable, Equatable {
         guard let o = json.objectValue, let id = o["id"]?.stringValue, let kind = o["kind"]?.stringValue.flatMap(Kind.init) else { return nil }
         self.id = id
         self.kind = kind
-        path = o["path"]?.stringValue ?? ""
-        mountPath = o["mount_path"]?.stringValue ?? ""
+        path = o["path"]?.stringValue ?? Self.parent(of: id)
+        mountPath = o["mount_path"]?.stringValue ?? Self.assumedMountPath(kind)
         issueTime = (o["issue_time"]?.doubleValue ?? 0).clampedTime
         expireTime = (o["expire_time"]?.doubleValue ?? 0).clampedTime
         lastRenewal = o["last_renewal"]?.doubleValue?.clampedTime
         renewable = o["renewable"]?.boolValue ?? false
         maxTTL = o["max_ttl"]?.storedSeconds("lease max_ttl") ?? 0
-        tokenHash = o["token_hash"]?.stringValue ?? ""
+        tokenHash = o["token_hash"]?.stringValue ?? Self.assumedTokenHash(kind, id: id)
         internalData = o["internal"]?.objectValue ?? [:]
         attempts = Int(o["attempts"]?.storedInt("lease attempts") ?? 0)
         irrevocable = o["irrevocable"]?.boolValue ?? false

@@ -48,48 +48,45 @@ struct TokenRecord: Sendable, Equatable {
         )
     }
 
+    /// The stored form: `JSONWriter.encode(json())`.
     func json() -> JSONValue {
-        var object: JSONObject = [
-            "id_hash": .string(idHash), "accessor": .string(accessor), "policies": .strings(policies),
-            "meta": .object(meta.mapValues { .string($0) }), "display_name": .string(displayName), "num_uses": .int(numUses),
-            "creation_time": .double(creationTime), "creation_ttl": .int(creationTTL), "explicit_max_ttl": .int(explicitMaxTTL),
-            "period": .int(period), "max_ttl": .int(maxTTL), "path": .string(path), "renewable": .bool(renewable),
-            "type": .string(type.rawValue), "role_name": .string(roleName), "bound_cidrs": .strings(boundCIDRs),
-        ]
-        if let parentHash { object["parent_hash"] = .string(parentHash) }
-        if let expireTime { object["expire_time"] = .double(expireTime) }
-        if let cubbyholeID { object["cubbyhole_id"] = .string(cubbyholeID) }
-        if let lastRenewal { object["last_renewal"] = .double(lastRenewal) }
-        return .object(object)
+        .object(JSONObject(uniqueKeysWithValues: members().map { ("\($0.key)", $0.value) }))
     }
 
-    /// `JSONWriter.encode(json())`, written from members already in key order: a new token
-    /// stores its record on the hottest write path, and building a dictionary of twenty keys
-    /// only for the writer to sort it again cost more than the writing.
+    /// The stored bytes, written from members already in key order: a new token stores its
+    /// record on the hottest write path, and building a dictionary of twenty keys only for the
+    /// writer to sort it again cost more than the writing.
     func encoded() -> [UInt8] {
+        JSONWriter.encode(sortedMembers: members())
+    }
+
+    /// The stored members in key order. A member holding what `init?(json:)` assumes when it is
+    /// missing (zero, empty, false, a service token) is left out: every token is stored with its
+    /// lease and three index entries, and these were a sixth of its record.
+    private func members() -> [(key: StaticString, value: JSONValue)] {
         var members: [(key: StaticString, value: JSONValue)] = []
         members.reserveCapacity(20)
         members.append(("accessor", .string(accessor)))
-        members.append(("bound_cidrs", .strings(boundCIDRs)))
+        if !boundCIDRs.isEmpty { members.append(("bound_cidrs", .strings(boundCIDRs))) }
         members.append(("creation_time", .double(creationTime)))
-        members.append(("creation_ttl", .int(creationTTL)))
+        if creationTTL != 0 { members.append(("creation_ttl", .int(creationTTL))) }
         if let cubbyholeID { members.append(("cubbyhole_id", .string(cubbyholeID))) }
-        members.append(("display_name", .string(displayName)))
+        if !displayName.isEmpty { members.append(("display_name", .string(displayName))) }
         if let expireTime { members.append(("expire_time", .double(expireTime))) }
-        members.append(("explicit_max_ttl", .int(explicitMaxTTL)))
+        if explicitMaxTTL != 0 { members.append(("explicit_max_ttl", .int(explicitMaxTTL))) }
         members.append(("id_hash", .string(idHash)))
         if let lastRenewal { members.append(("last_renewal", .double(lastRenewal))) }
-        members.append(("max_ttl", .int(maxTTL)))
-        members.append(("meta", .object(meta.mapValues { .string($0) })))
-        members.append(("num_uses", .int(numUses)))
+        if maxTTL != 0 { members.append(("max_ttl", .int(maxTTL))) }
+        if !meta.isEmpty { members.append(("meta", .object(meta.mapValues { .string($0) }))) }
+        if numUses != 0 { members.append(("num_uses", .int(numUses))) }
         if let parentHash { members.append(("parent_hash", .string(parentHash))) }
-        members.append(("path", .string(path)))
-        members.append(("period", .int(period)))
-        members.append(("policies", .strings(policies)))
-        members.append(("renewable", .bool(renewable)))
-        members.append(("role_name", .string(roleName)))
-        members.append(("type", .string(type.rawValue)))
-        return JSONWriter.encode(sortedMembers: members)
+        if !path.isEmpty { members.append(("path", .string(path))) }
+        if period != 0 { members.append(("period", .int(period))) }
+        if !policies.isEmpty { members.append(("policies", .strings(policies))) }
+        if renewable { members.append(("renewable", .bool(renewable))) }
+        if !roleName.isEmpty { members.append(("role_name", .string(roleName))) }
+        if type != .service { members.append(("type", .string(type.rawValue))) }
+        return members
     }
 
     init?(json: JSONValue) {
