@@ -66,7 +66,7 @@ extension Core {
         guard let token, !token.isEmpty else { throw CofferError.badRequest("missing token") }
         let tokens = try unsealed().tokens
         if token.hasPrefix("hvb.") { throw CofferError.badRequest("batch tokens cannot be revoked") }
-        let idHash = tokens.hash(token)
+        let idHash = try await tokens.storedName(token)
         if orphan {
             try await tokens.revokeOrphan(idHash)
         } else {

@@ -49,17 +49,36 @@ final class TokenStore: Sendable {
         return TokenStore(storage: StorageView(barrier, prefix: "sys/token/"), barrier: barrier, salt: salt, onRevoke: onRevoke, afterRevoke: afterRevoke)
     }
 
-    /// The storage name of a token id or accessor: its salted hash, after the time prefix an
-    /// `OrderedID` carries, so that tokens made together are stored together.
-    func hash(_ value: String) -> String {
+    /// The storage name of a token id or accessor: the time prefix an `OrderedID` carries, so
+    /// that tokens made together are stored together, then the first 128 bits of its salted
+    /// HMAC in hex. A token's name is written ten times over (its record, lease, index entries
+    /// and their keys); the whole HMAC had made that a third of what a token stores.
+    func hash(_ value: String) -> String { names(value).current }
+
+    /// Hex digits of the HMAC in a current name.
+    static let nameDigits = 32
+
+    /// The names `value` may be stored under: the current one, and the legacy one (the whole
+    /// HMAC) of a token or accessor stored before names were shortened. Such a token keeps its
+    /// name, and every reader that starts from an id or accessor tries both.
+    func names(_ value: String) -> (current: String, legacy: String) {
         // Joined as Strings: `Substring + String` is the generic collection `+`, which sizes its
         // result by counting the hex digits as Characters, over 1,500 instructions a lookup.
-        let locality = OrderedID.locality(of: value)
-        let digest = Hex.encode(hmac.mac(value))
-        guard !locality.isEmpty else { return digest }
-        var joined = String(locality)
-        joined += digest
-        return joined
+        var legacy = String(OrderedID.locality(of: value))
+        let localityLength = legacy.utf8.count
+        legacy += Hex.encode(hmac.mac(value))
+        return (String(legacy.utf8.prefix(localityLength + Self.nameDigits))!, legacy)
+    }
+
+    /// True for a name stored before names were shortened (at least 64 hex digits).
+    static func isLegacy(_ name: String) -> Bool { name.utf8.count >= 64 }
+
+    /// The name the token `id` is stored under: its legacy name if only that exists, else the
+    /// current one.
+    func storedName(_ id: String) async throws -> String {
+        let names = names(id)
+        if try await storage.get("id/" + names.current) == nil, try await storage.get("id/" + names.legacy) != nil { return names.legacy }
+        return names.current
     }
 
     // MARK: Creating
@@ -81,9 +100,10 @@ final class TokenStore: Sendable {
             return (id, record)
         }
         let (id, prepared, writes) = prepare(record, id: requestedID)
-        guard try await storage.get("id/" + prepared.idHash) == nil else {
-            throw CofferError.badRequest("a token with that id already exists")
-        }
+        var taken = try await storage.get("id/" + prepared.idHash) != nil
+        // A chosen id may name a token stored under its legacy name.
+        if !taken, let requestedID { taken = try await storage.get("id/" + names(requestedID).legacy) != nil }
+        guard !taken else { throw CofferError.badRequest("a token with that id already exists") }
         try await barrier.write(writes + alsoWrite(prepared))
         return (id, prepared)
     }
@@ -123,7 +143,9 @@ final class TokenStore: Sendable {
     func lookup(_ id: String, now: Double) async throws -> TokenRecord? {
         guard !id.isEmpty else { return nil }
         if id.hasPrefix("hvb.") { return try await lookupBatch(id, now: now) }
-        return try await live(hash(id), now: now)
+        let names = names(id)
+        if let record = try await live(names.current, now: now) { return record }
+        return try await live(names.legacy, now: now)
     }
 
     /// The cached record, and the removal count to pass to `remember(_:unlessForgotten:)` when
@@ -188,9 +210,11 @@ final class TokenStore: Sendable {
     }
 
     func lookupAccessor(_ accessor: String, now: Double) async throws -> TokenRecord? {
-        guard !accessor.isEmpty, let index = try await storage.getJSON("accessor/" + hash(accessor))?.objectValue,
-            let idHash = index["id_hash"]?.stringValue
-        else { return nil }
+        guard !accessor.isEmpty else { return nil }
+        let names = names(accessor)
+        var found = try await storage.getJSON("accessor/" + names.current)
+        if found == nil { found = try await storage.getJSON("accessor/" + names.legacy) }
+        guard let idHash = found?.objectValue?["id_hash"]?.stringValue else { return nil }
         return try await live(idHash, now: now)
     }
 
@@ -272,7 +296,11 @@ final class TokenStore: Sendable {
             guard let json = try reader.getJSON("id/" + idHash), let record = TokenRecord(json: json) else { continue }
             external += try onRevoke(record, root, leasesSettled.contains(idHash))
             local.append(.delete("id/" + idHash))
-            if !record.accessor.isEmpty { local.append(.delete("accessor/" + hash(record.accessor))) }
+            if !record.accessor.isEmpty {
+                // A token and its accessor were named by the same scheme.
+                let names = names(record.accessor)
+                local.append(.delete("accessor/" + (Self.isLegacy(idHash) ? names.legacy : names.current)))
+            }
             if let parent = record.parentHash { local.append(.delete("parent/\(parent)/\(idHash)")) }
             revoked.append(idHash)
         }
