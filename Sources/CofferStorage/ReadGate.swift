@@ -9,8 +9,12 @@ import Synchronization
 /// the calling thread, and GRDB's own wait for a free connection blocks that thread. GRDB's
 /// asynchronous reads hold their connection until their task resumes, on Swift's cooperative
 /// threads. With every cooperative thread blocked waiting for a connection and every connection
-/// held by a task waiting for a thread, the server stopped. Here a read that finds every
-/// connection taken suspends instead, and is handed a turn when a read leaves.
+/// held by a task waiting for a thread, the server stopped. Here a read that finds every turn
+/// taken suspends instead, and is handed a turn when a read leaves.
+///
+/// Reads on the background lane take no turn: the lane is one thread, so they hold at most one
+/// connection, which the turns leave free. A turn taken before the hop to the lane would be held
+/// while the read waits for that idle-priority thread, which a busy server runs last.
 ///
 /// Closing: GRDB's `DatabasePool.close()` does not stop a read that looked the pool up just
 /// before it; that read then runs on a closed connection, inside SQLite, and crashes the
@@ -18,32 +22,46 @@ import Synchronization
 final class ReadGate: Sendable {
     private struct State {
         var closed = false
+        /// Reads running, lane reads included: what closing waits for.
         var inside = 0
+        /// Turns held.
+        var turns = 0
         var waiting = CircularBuffer<UnsafeContinuation<Bool, Never>>()
     }
 
     private let capacity: Int
     private let state = Mutex(State())
 
-    /// A gate admitting up to `capacity` reads at once (the pool's reader connections).
-    init(capacity: Int) {
-        precondition(capacity > 0, "a read gate admits at least one read")
-        self.capacity = capacity
+    /// A gate for a pool of `connections` readers: one is kept for the background lane.
+    init(connections: Int) {
+        precondition(connections > 1, "a read gate needs a connection for the lane and one for requests")
+        capacity = connections - 1
     }
 
-    /// Runs `body`, a read that blocks its thread, once a connection is free; throws when the
-    /// storage is closed.
+    /// Runs `body`, a read that blocks its thread, once it has a turn; throws when the storage
+    /// is closed.
     func read<T>(_ body: () throws -> T) async throws -> T {
         try await enter()
         defer { leave() }
         return try body()
     }
 
-    /// Runs async `body` once a connection is free; throws when the storage is closed.
+    /// Runs async `body` once it has a turn; throws when the storage is closed.
     func read<T>(_ body: () async throws -> T) async throws -> T {
         try await enter()
         defer { leave() }
         return try await body()
+    }
+
+    /// Runs `body` on the background lane's own thread, without a turn; throws when the storage
+    /// is closed.
+    func laneRead<T>(_ body: () throws -> T) throws -> T {
+        try state.withLock { state in
+            guard !state.closed else { throw Self.closedError }
+            state.inside += 1
+        }
+        defer { state.withLock { $0.inside -= 1 } }
+        return try body()
     }
 
     /// Refuses new and waiting reads, then waits until none is running.
@@ -69,8 +87,9 @@ final class ReadGate: Sendable {
         // The common case takes the lock once and never suspends.
         let admission = state.withLock { state -> Admission in
             if state.closed { return .closed }
-            // Reads already waiting go first: a free connection is theirs (`leave` hands it over).
-            guard state.inside < capacity, state.waiting.isEmpty else { return .wait }
+            // Reads already waiting go first: a free turn is theirs (`leave` hands it over).
+            guard state.turns < capacity, state.waiting.isEmpty else { return .wait }
+            state.turns += 1
             state.inside += 1
             return .admitted
         }
@@ -82,7 +101,8 @@ final class ReadGate: Sendable {
         let admitted = await withUnsafeContinuation { (waiter: UnsafeContinuation<Bool, Never>) in
             let now = state.withLock { state -> Bool? in
                 if state.closed { return false }
-                if state.inside < capacity, state.waiting.isEmpty {
+                if state.turns < capacity, state.waiting.isEmpty {
+                    state.turns += 1
                     state.inside += 1
                     return true
                 }
@@ -94,10 +114,12 @@ final class ReadGate: Sendable {
         guard admitted else { throw Self.closedError }
     }
 
-    /// Hands the leaving read's connection to the first waiting read, or frees it.
+    /// Hands the leaving read's turn to the first waiting read, or frees it.
     private func leave() {
         let next = state.withLock { state -> UnsafeContinuation<Bool, Never>? in
+            // The waiter takes the turn and the place inside.
             if !state.closed, let first = state.waiting.popFirst() { return first }
+            state.turns -= 1
             state.inside -= 1
             return nil
         }

@@ -45,13 +45,13 @@ public final class SQLiteStorage: PhysicalStorage {
         } catch {
             throw CofferError(.internalError, "cannot open SQLite storage at \(path): \(Self.describe(error))")
         }
-        gate = ReadGate(capacity: pool.configuration.maximumReaderCount)
+        gate = ReadGate(connections: pool.configuration.maximumReaderCount)
         let pool = pool, gate = gate
         // On the idle-priority lane: a million keys take about a second to read, which requests
         // arriving just after the start must not wait for.
         directory = KeyDirectory(loader: {
-            try await gate.read {
-                try await BackgroundLane.run {
+            try await BackgroundLane.run {
+                try gate.laneRead {
                     try pool.read { db in
                         var hashes = [Int]()
                         try RawStatement(db, sql: "SELECT key FROM entries").run([]) { hashes.append(RawStatement.text($0).hashValue) }
@@ -127,7 +127,7 @@ public final class SQLiteStorage: PhysicalStorage {
             return try await gate.read { try await pool.read { db in try body(SQLiteReader(db: db)) } }
         case .background:
             // GRDB's blocking read runs on the calling thread, here the lane's.
-            return try await gate.read { try await BackgroundLane.run { [pool] in try pool.read { db in try body(SQLiteReader(db: db)) } } }
+            return try await BackgroundLane.run { [pool, gate] in try gate.laneRead { try pool.read { db in try body(SQLiteReader(db: db)) } } }
         }
     }
 
