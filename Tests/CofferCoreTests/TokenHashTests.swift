@@ -19,8 +19,8 @@ struct TokenHashTests {
         for value in values {
             let locality = String(OrderedID.locality(of: value)), digest = Hex.encode(key.mac(value))
             #expect(tokens.hash(value) == locality + digest.prefix(32), "\(value)")
-            #expect(tokens.names(value).legacy == locality + digest, "\(value)")
-            #expect(!TokenStore.isLegacy(tokens.hash(value)) && TokenStore.isLegacy(tokens.names(value).legacy))
+            #expect(tokens.legacyHash(value) == locality + digest, "\(value)")
+            #expect(!TokenStore.isLegacy(tokens.hash(value)) && TokenStore.isLegacy(tokens.legacyHash(value)))
         }
         #expect(tokens.hash("hvs." + OrderedID.make(at: 1_700_000_000)).count == OrderedID.timeLength + 32)
     }
@@ -29,7 +29,7 @@ struct TokenHashTests {
     /// every key and value naming the token or its accessor names them by the whole HMAC.
     static func makeLegacy(_ token: String, accessor: String, in h: CoreHarness) async throws {
         let tokens = try h.core.unsealed().tokens
-        let renames = [tokens.names(token), tokens.names(accessor)]
+        let renames = [token, accessor].map { (current: tokens.hash($0), legacy: tokens.legacyHash($0)) }
         var writes = [StorageWrite]()
         for key in h.storage.allKeys() where key.hasPrefix("sys/token/") || key.hasPrefix("sys/expire/") {
             guard let value = try await h.core.barrier.get(key) else { continue }
@@ -59,7 +59,7 @@ struct TokenHashTests {
         let created = try await h.request(.update, "auth/token/create", ["policies": ["default", "creator"], "ttl": "1h", "id": "legacy-one"])
         let accessor = try #require(created.auth?.accessor)
         try await Self.makeLegacy("legacy-one", accessor: accessor, in: h)
-        let legacy = tokens.names("legacy-one").legacy
+        let legacy = tokens.legacyHash("legacy-one")
         #expect(Self.keys(naming: tokens.hash("legacy-one"), in: h).allSatisfy { $0.contains(legacy) }, "no key has the current name alone")
         #expect(Self.keys(naming: legacy, in: h).count == 4, "record, parent link, lease and its index")
 
@@ -84,7 +84,7 @@ struct TokenHashTests {
         #expect(await h.failure(.read, "auth/token/lookup-self", token: child)?.code == .permissionDenied)
         #expect(Self.keys(naming: legacy, in: h).isEmpty, "record, accessor, parent links, lease and its index all gone")
         #expect(try await tokens.lookupAccessor(accessor, now: s.clock.now) == nil)
-        #expect(Self.keys(naming: tokens.names(accessor).legacy, in: h).isEmpty, "the accessor's index entry went with it")
+        #expect(Self.keys(naming: tokens.legacyHash(accessor), in: h).isEmpty, "the accessor's index entry went with it")
         #expect(!(try await tokens.accessors()).contains(accessor))
     }
 
@@ -99,19 +99,19 @@ struct TokenHashTests {
             let created = try await h.request(.update, "auth/token/create", ["policies": ["default"], "ttl": "60s", "id": .string(id)])
             let accessor = try #require(created.auth?.accessor)
             try await Self.makeLegacy(id, accessor: accessor, in: h)
-            legacyNames.append(tokens.names(id).legacy)
+            legacyNames.append(tokens.legacyHash(id))
             accessors.append(accessor)
         }
         try await h.request(.update, "auth/token/revoke-accessor", ["accessor": .string(accessors[0])])
         #expect(await h.failure(.read, "auth/token/lookup-self", token: "legacy-a")?.code == .permissionDenied)
         #expect(Self.keys(naming: legacyNames[0], in: h).isEmpty)
-        #expect(Self.keys(naming: tokens.names(accessors[0]).legacy, in: h).isEmpty)
+        #expect(Self.keys(naming: tokens.legacyHash(accessors[0]), in: h).isEmpty)
 
         #expect(try await h.request(.read, "auth/token/lookup-self", token: "legacy-b").data?["accessor"] == .string(accessors[1]))
         s.clock.advance(by: 61)
         #expect(try await s.leases.tick() == 1)
         #expect(Self.keys(naming: legacyNames[1], in: h).isEmpty)
-        #expect(Self.keys(naming: tokens.names(accessors[1]).legacy, in: h).isEmpty)
+        #expect(Self.keys(naming: tokens.legacyHash(accessors[1]), in: h).isEmpty)
         #expect(await h.failure(.read, "auth/token/lookup-self", token: "legacy-b")?.code == .permissionDenied)
     }
 }

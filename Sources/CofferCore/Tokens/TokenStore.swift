@@ -53,32 +53,43 @@ final class TokenStore: Sendable {
     /// that tokens made together are stored together, then the first 128 bits of its salted
     /// HMAC in hex. A token's name is written ten times over (its record, lease, index entries
     /// and their keys); the whole HMAC had made that a third of what a token stores.
-    func hash(_ value: String) -> String { names(value).current }
+    func hash(_ value: String) -> String { name(value, digits: 32) }
 
-    /// Hex digits of the HMAC in a current name.
-    static let nameDigits = 32
-
-    /// The names `value` may be stored under: the current one, and the legacy one (the whole
-    /// HMAC) of a token or accessor stored before names were shortened. Such a token keeps its
-    /// name, and every reader that starts from an id or accessor tries both.
-    func names(_ value: String) -> (current: String, legacy: String) {
-        // Joined as Strings: `Substring + String` is the generic collection `+`, which sizes its
-        // result by counting the hex digits as Characters, over 1,500 instructions a lookup.
-        var legacy = String(OrderedID.locality(of: value))
-        let localityLength = legacy.utf8.count
-        legacy += Hex.encode(hmac.mac(value))
-        return (String(legacy.utf8.prefix(localityLength + Self.nameDigits))!, legacy)
-    }
+    /// The name of a token or accessor stored before names were shortened: the whole HMAC, 64
+    /// digits. Such a token keeps its name, and every reader that starts from an id or accessor
+    /// tries this one when the current one is not there.
+    func legacyHash(_ value: String) -> String { name(value, digits: 64) }
 
     /// True for a name stored before names were shortened (at least 64 hex digits).
     static func isLegacy(_ name: String) -> Bool { name.utf8.count >= 64 }
 
+    /// The time prefix and the first `digits` hex digits of the HMAC, written straight into the
+    /// string: every request names its token, and every token create names two values.
+    private func name(_ value: String, digits: Int) -> String {
+        let locality = OrderedID.locality(of: value).utf8
+        var text = value
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACKey.length) { digest in
+            text.withUTF8 { hmac.mac(bytes: UnsafeRawBufferPointer($0), into: digest.baseAddress!) }
+            return String(unsafeUninitializedCapacity: locality.count + digits) { out in
+                var end = out.initialize(fromContentsOf: locality)
+                let table: StaticString = "0123456789abcdef"
+                for byte in digest.prefix(digits / 2) {
+                    out[end] = table.utf8Start[Int(byte >> 4)]
+                    out[end + 1] = table.utf8Start[Int(byte & 0x0F)]
+                    end += 2
+                }
+                return end
+            }
+        }
+    }
+
     /// The name the token `id` is stored under: its legacy name if only that exists, else the
     /// current one.
     func storedName(_ id: String) async throws -> String {
-        let names = names(id)
-        if try await storage.get("id/" + names.current) == nil, try await storage.get("id/" + names.legacy) != nil { return names.legacy }
-        return names.current
+        let current = hash(id)
+        if try await storage.get("id/" + current) != nil { return current }
+        let legacy = legacyHash(id)
+        return try await storage.get("id/" + legacy) != nil ? legacy : current
     }
 
     // MARK: Creating
@@ -102,7 +113,7 @@ final class TokenStore: Sendable {
         let (id, prepared, writes) = prepare(record, id: requestedID)
         var taken = try await storage.get("id/" + prepared.idHash) != nil
         // A chosen id may name a token stored under its legacy name.
-        if !taken, let requestedID { taken = try await storage.get("id/" + names(requestedID).legacy) != nil }
+        if !taken, let requestedID { taken = try await storage.get("id/" + legacyHash(requestedID)) != nil }
         guard !taken else { throw CofferError.badRequest("a token with that id already exists") }
         try await barrier.write(writes + alsoWrite(prepared))
         return (id, prepared)
@@ -143,9 +154,8 @@ final class TokenStore: Sendable {
     func lookup(_ id: String, now: Double) async throws -> TokenRecord? {
         guard !id.isEmpty else { return nil }
         if id.hasPrefix("hvb.") { return try await lookupBatch(id, now: now) }
-        let names = names(id)
-        if let record = try await live(names.current, now: now) { return record }
-        return try await live(names.legacy, now: now)
+        if let record = try await live(hash(id), now: now) { return record }
+        return try await live(legacyHash(id), now: now)
     }
 
     /// The cached record, and the removal count to pass to `remember(_:unlessForgotten:)` when
@@ -211,9 +221,8 @@ final class TokenStore: Sendable {
 
     func lookupAccessor(_ accessor: String, now: Double) async throws -> TokenRecord? {
         guard !accessor.isEmpty else { return nil }
-        let names = names(accessor)
-        var found = try await storage.getJSON("accessor/" + names.current)
-        if found == nil { found = try await storage.getJSON("accessor/" + names.legacy) }
+        var found = try await storage.getJSON("accessor/" + hash(accessor))
+        if found == nil { found = try await storage.getJSON("accessor/" + legacyHash(accessor)) }
         guard let idHash = found?.objectValue?["id_hash"]?.stringValue else { return nil }
         return try await live(idHash, now: now)
     }
@@ -298,8 +307,7 @@ final class TokenStore: Sendable {
             local.append(.delete("id/" + idHash))
             if !record.accessor.isEmpty {
                 // A token and its accessor were named by the same scheme.
-                let names = names(record.accessor)
-                local.append(.delete("accessor/" + (Self.isLegacy(idHash) ? names.legacy : names.current)))
+                local.append(.delete("accessor/" + (Self.isLegacy(idHash) ? legacyHash(record.accessor) : hash(record.accessor))))
             }
             if let parent = record.parentHash { local.append(.delete("parent/\(parent)/\(idHash)")) }
             revoked.append(idHash)
