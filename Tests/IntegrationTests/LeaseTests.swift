@@ -77,12 +77,16 @@ struct LeaseHTTPTests {
         var server = try await setup.start()
         let (key, rootToken) = try await SQLiteTestServer.initialise(server)
         var root = VaultHTTP(address: server.address, token: rootToken)
-        let short = try await Self.createToken(root, ttl: "2s")
+        // Long enough that both leases are still there when listed on a machine busy with the
+        // rest of the suite (with 2 s, a CI run once listed after the short one had gone).
+        let shortTTL = Duration.seconds(8)
+        let created = ContinuousClock.now
+        let short = try await Self.createToken(root, ttl: "8s")
         let long = try await Self.createToken(root, ttl: "1h")
         #expect(try await Self.tokenLeases(root).count == 2)
         #expect(try await server.stop() == 0)
 
-        try await Task.sleep(for: .milliseconds(2500))
+        try await Task.sleep(until: created + shortTTL + .milliseconds(500))
         server = try await setup.start()
         try await SQLiteTestServer.unseal(server, key: key)
         root = VaultHTTP(address: server.address, token: rootToken)
