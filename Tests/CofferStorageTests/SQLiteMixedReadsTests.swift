@@ -34,9 +34,9 @@ struct SQLiteMixedReadsTests {
         defer { SQLiteCloseTests.remove(path) }
         let store = try SQLiteStorage(path: path)
         try await store.write((0..<200).map { .put("k/\($0)", Array("v\($0)".utf8)) })
-        // Before reads took a permit, point reads blocked cooperative threads waiting for a
-        // connection that GRDB's asynchronous reads held until their task resumed, on those same
-        // threads: the whole pool stopped.
+        // Before reads took a turn at the gate, point reads blocked cooperative threads waiting
+        // for a connection that GRDB's asynchronous reads held until their task resumed, on those
+        // same threads: the whole pool stopped.
         for round in 0..<5 {
             let correct = try await Self.withWatchdog(seconds: 60, "round \(round) of 1,200 mixed reads") {
                 try await withThrowingTaskGroup(of: Bool.self) { group in

@@ -2,7 +2,7 @@ import CofferSDK
 
 /// One lease: a token's lifetime or a dynamic secret's, kept at `sys/expire/id/<lease id>` with
 /// a time-ordered index entry at `sys/expire/time/<deadline>/<lease id>`.
-struct LeaseRecord: Sendable, Equatable {
+struct LeaseRecord: Sendable, Equatable, StoredRecord {
     enum Kind: String, Sendable { case token, secret }
 
     var id: String
@@ -28,21 +28,10 @@ struct LeaseRecord: Sendable, Equatable {
 
     func ttl(at now: Double) -> Int64 { max(0, Int64(saturating: (expireTime - now).rounded(.down))) }
 
-    /// The stored form: `JSONWriter.encode(json())`.
-    func json() -> JSONValue {
-        .object(JSONObject(uniqueKeysWithValues: members().map { ("\($0.key)", $0.value) }))
-    }
-
-    /// The stored bytes, written from members already in key order: every new token stores its
-    /// lease, and the writer sorting a dictionary built for it cost more than the writing.
-    func encoded() -> [UInt8] {
-        JSONWriter.encode(sortedMembers: members())
-    }
-
     /// The stored members in key order. What `init?(json:)` assumes when a member is missing is
     /// left out: zeros, empties and false, a path that is the id's parent, and a token lease's
     /// mount and token hash (the id's last segment). That was half of a token's lease.
-    private func members() -> [(key: StaticString, value: JSONValue)] {
+    func members() -> [(key: StaticString, value: JSONValue)] {
         var members: [(key: StaticString, value: JSONValue)] = []
         members.reserveCapacity(14)
         if attempts != 0 { members.append(("attempts", .int(Int64(attempts)))) }

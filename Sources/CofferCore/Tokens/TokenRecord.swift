@@ -2,7 +2,7 @@ import CofferSDK
 
 /// Everything the token store keeps about one token. Service tokens are stored under the
 /// salted hash of their id; batch tokens carry this record inside themselves, sealed.
-struct TokenRecord: Sendable, Equatable {
+struct TokenRecord: Sendable, Equatable, StoredRecord {
     var idHash: String
     var accessor: String
     var parentHash: String?
@@ -48,22 +48,10 @@ struct TokenRecord: Sendable, Equatable {
         )
     }
 
-    /// The stored form: `JSONWriter.encode(json())`.
-    func json() -> JSONValue {
-        .object(JSONObject(uniqueKeysWithValues: members().map { ("\($0.key)", $0.value) }))
-    }
-
-    /// The stored bytes, written from members already in key order: a new token stores its
-    /// record on the hottest write path, and building a dictionary of twenty keys only for the
-    /// writer to sort it again cost more than the writing.
-    func encoded() -> [UInt8] {
-        JSONWriter.encode(sortedMembers: members())
-    }
-
     /// The stored members in key order. A member holding what `init?(json:)` assumes when it is
     /// missing (zero, empty, false, a service token) is left out: every token is stored with its
     /// lease and three index entries, and these were a sixth of its record.
-    private func members() -> [(key: StaticString, value: JSONValue)] {
+    func members() -> [(key: StaticString, value: JSONValue)] {
         var members: [(key: StaticString, value: JSONValue)] = []
         members.reserveCapacity(20)
         members.append(("accessor", .string(accessor)))
