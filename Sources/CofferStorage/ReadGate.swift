@@ -77,41 +77,34 @@ final class ReadGate: Sendable {
         }
     }
 
-    private enum Admission {
-        case admitted
-        case closed
-        case wait
-    }
-
     private func enter() async throws {
         // The common case takes the lock once and never suspends.
-        let admission = state.withLock { state -> Admission in
-            if state.closed { return .closed }
-            // Reads already waiting go first: a free turn is theirs (`leave` hands it over).
-            guard state.turns < capacity, state.waiting.isEmpty else { return .wait }
-            state.turns += 1
-            state.inside += 1
-            return .admitted
-        }
-        switch admission {
-        case .admitted: return
-        case .closed: throw Self.closedError
-        case .wait: break
+        switch state.withLock({ admit(&$0) }) {
+        case true?: return
+        case false?: throw Self.closedError
+        case nil: break
         }
         let admitted = await withUnsafeContinuation { (waiter: UnsafeContinuation<Bool, Never>) in
+            // Checked again under the lock that queues the waiter: a turn may have come free.
             let now = state.withLock { state -> Bool? in
-                if state.closed { return false }
-                if state.turns < capacity, state.waiting.isEmpty {
-                    state.turns += 1
-                    state.inside += 1
-                    return true
-                }
-                state.waiting.append(waiter)
-                return nil
+                let now = admit(&state)
+                if now == nil { state.waiting.append(waiter) }
+                return now
             }
             if let now { waiter.resume(returning: now) }
         }
         guard admitted else { throw Self.closedError }
+    }
+
+    /// Under the lock: true when a read is admitted now, false when the storage is closed, nil
+    /// when it must wait.
+    private func admit(_ state: inout State) -> Bool? {
+        if state.closed { return false }
+        // Reads already waiting go first: a free turn is theirs (`leave` hands it over).
+        guard state.turns < capacity, state.waiting.isEmpty else { return nil }
+        state.turns += 1
+        state.inside += 1
+        return true
     }
 
     /// Hands the leaving read's turn to the first waiting read, or frees it.
