@@ -30,6 +30,29 @@ struct RecordEncodingTests {
         }
     }
 
+    @Test("a token record is a value: changing a copy, member by member, leaves the original and other copies as they were")
+    func tokenRecordCopies() {
+        let original = Self.token(optionals: true)
+        let kept = original
+        var changed = original
+        changed.numUses -= 1
+        changed.expireTime = 1_800_000_000
+        changed.lastRenewal = nil
+        changed.policies.append("extra")
+        changed.meta["c"] = "3"
+        changed.idHash = "other"
+        #expect(kept == original)
+        #expect(original.numUses == 3 && original.expireTime == 1_700_003_600.123456 && original.lastRenewal == 1_700_000_100.5)
+        #expect(original.policies == ["default", "ops", "é"] && original.meta == ["b": "2", "a": "1\n"] && original.idHash.hasPrefix("0AbC"))
+        #expect(changed != original)
+        #expect(changed.numUses == 2 && changed.policies.last == "extra" && changed.meta["c"] == "3" && changed.lastRenewal == nil)
+        // Equal members make equal records, whether or not they share storage.
+        guard var rebuilt = TokenRecord(json: original.json()) else { Issue.record("the record does not read back"); return }
+        #expect(rebuilt == original)
+        rebuilt.displayName = "x"
+        #expect(rebuilt != original)
+    }
+
     @Test("a lease record's encoding equals encoding its JSON, with and without its optional fields")
     func leaseRecord() {
         for optionals in [false, true] {

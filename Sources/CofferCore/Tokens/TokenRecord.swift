@@ -3,31 +3,134 @@ import CofferSDK
 /// Everything the token store keeps about one token. Service tokens are stored under the
 /// salted hash of their id; batch tokens carry this record inside themselves, sealed.
 struct TokenRecord: Sendable, Equatable, StoredRecord {
-    var idHash: String
-    var accessor: String
-    var parentHash: String?
-    var policies: [String]
-    var meta: [String: String]
-    var displayName: String
+    /// The stored members. A record is copied many times per request (the cache, the lookup,
+    /// the request pipeline, the audit trail), and every request shares the cached record of its
+    /// token: as a struct of a dozen strings and arrays each copy retained and released every one
+    /// of them, on counters that both request threads wrote. Boxed, a copy is one retain.
+    private struct Fields: Sendable, Equatable {
+        var idHash: String
+        var accessor: String
+        var parentHash: String?
+        var policies: [String]
+        var meta: [String: String]
+        var displayName: String
+        var numUses: Int64
+        var creationTime: Double
+        var creationTTL: Int64
+        var expireTime: Double?
+        var explicitMaxTTL: Int64
+        var period: Int64
+        var maxTTL: Int64
+        var path: String
+        var renewable: Bool
+        var type: TokenEntry.Kind
+        var roleName: String
+        var cubbyholeID: String?
+        var boundCIDRs: [String]
+        var lastRenewal: Double?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    /// Changes one member: a fresh box, since others may share this one.
+    private mutating func change(_ apply: (inout Fields) -> Void) {
+        var fields = box.fields
+        apply(&fields)
+        box = Box(fields)
+    }
+
+    static func == (lhs: TokenRecord, rhs: TokenRecord) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+
+    var idHash: String {
+        get { box.fields.idHash }
+        set { change { $0.idHash = newValue } }
+    }
+    var accessor: String {
+        get { box.fields.accessor }
+        set { change { $0.accessor = newValue } }
+    }
+    var parentHash: String? {
+        get { box.fields.parentHash }
+        set { change { $0.parentHash = newValue } }
+    }
+    var policies: [String] {
+        get { box.fields.policies }
+        set { change { $0.policies = newValue } }
+    }
+    var meta: [String: String] {
+        get { box.fields.meta }
+        set { change { $0.meta = newValue } }
+    }
+    var displayName: String {
+        get { box.fields.displayName }
+        set { change { $0.displayName = newValue } }
+    }
     /// Uses left; 0 means unlimited.
-    var numUses: Int64
+    var numUses: Int64 {
+        get { box.fields.numUses }
+        set { change { $0.numUses = newValue } }
+    }
     /// True when each request made with the token spends one of a limited number of uses.
     var spendsUses: Bool { numUses > 0 && type == .service }
-    var creationTime: Double
-    var creationTTL: Int64
+    var creationTime: Double {
+        get { box.fields.creationTime }
+        set { change { $0.creationTime = newValue } }
+    }
+    var creationTTL: Int64 {
+        get { box.fields.creationTTL }
+        set { change { $0.creationTTL = newValue } }
+    }
     /// Absolute expiry; nil never expires.
-    var expireTime: Double?
-    var explicitMaxTTL: Int64
-    var period: Int64
+    var expireTime: Double? {
+        get { box.fields.expireTime }
+        set { change { $0.expireTime = newValue } }
+    }
+    var explicitMaxTTL: Int64 {
+        get { box.fields.explicitMaxTTL }
+        set { change { $0.explicitMaxTTL = newValue } }
+    }
+    var period: Int64 {
+        get { box.fields.period }
+        set { change { $0.period = newValue } }
+    }
     /// The longest life renewals may reach, from creation (mount or system max); 0 for none.
-    var maxTTL: Int64
-    var path: String
-    var renewable: Bool
-    var type: TokenEntry.Kind
-    var roleName: String
-    var cubbyholeID: String?
-    var boundCIDRs: [String]
-    var lastRenewal: Double?
+    var maxTTL: Int64 {
+        get { box.fields.maxTTL }
+        set { change { $0.maxTTL = newValue } }
+    }
+    var path: String {
+        get { box.fields.path }
+        set { change { $0.path = newValue } }
+    }
+    var renewable: Bool {
+        get { box.fields.renewable }
+        set { change { $0.renewable = newValue } }
+    }
+    var type: TokenEntry.Kind {
+        get { box.fields.type }
+        set { change { $0.type = newValue } }
+    }
+    var roleName: String {
+        get { box.fields.roleName }
+        set { change { $0.roleName = newValue } }
+    }
+    var cubbyholeID: String? {
+        get { box.fields.cubbyholeID }
+        set { change { $0.cubbyholeID = newValue } }
+    }
+    var boundCIDRs: [String] {
+        get { box.fields.boundCIDRs }
+        set { change { $0.boundCIDRs = newValue } }
+    }
+    var lastRenewal: Double? {
+        get { box.fields.lastRenewal }
+        set { change { $0.lastRenewal = newValue } }
+    }
 
     var isOrphan: Bool { parentHash == nil }
 
@@ -79,26 +182,28 @@ struct TokenRecord: Sendable, Equatable, StoredRecord {
 
     init?(json: JSONValue) {
         guard let o = json.objectValue, let idHash = o["id_hash"]?.stringValue else { return nil }
-        self.idHash = idHash
-        accessor = o["accessor"]?.stringValue ?? ""
-        parentHash = o["parent_hash"]?.stringValue
-        policies = o["policies"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        meta = (o["meta"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        displayName = o["display_name"]?.stringValue ?? ""
-        numUses = o["num_uses"]?.storedInt("token num_uses") ?? 0
-        creationTime = (o["creation_time"]?.doubleValue ?? 0).clampedTime
-        creationTTL = o["creation_ttl"]?.storedSeconds("token creation_ttl") ?? 0
-        expireTime = o["expire_time"]?.doubleValue?.clampedTime
-        explicitMaxTTL = o["explicit_max_ttl"]?.storedSeconds("token explicit_max_ttl") ?? 0
-        period = o["period"]?.storedSeconds("token period") ?? 0
-        maxTTL = o["max_ttl"]?.storedSeconds("token max_ttl") ?? 0
-        path = o["path"]?.stringValue ?? ""
-        renewable = o["renewable"]?.boolValue ?? false
-        type = o["type"]?.stringValue == "batch" ? .batch : .service
-        roleName = o["role_name"]?.stringValue ?? ""
-        cubbyholeID = o["cubbyhole_id"]?.stringValue
-        boundCIDRs = o["bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        lastRenewal = o["last_renewal"]?.doubleValue
+        box = Box(Fields(
+            idHash: idHash,
+            accessor: o["accessor"]?.stringValue ?? "",
+            parentHash: o["parent_hash"]?.stringValue,
+            policies: o["policies"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            meta: (o["meta"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            displayName: o["display_name"]?.stringValue ?? "",
+            numUses: o["num_uses"]?.storedInt("token num_uses") ?? 0,
+            creationTime: (o["creation_time"]?.doubleValue ?? 0).clampedTime,
+            creationTTL: o["creation_ttl"]?.storedSeconds("token creation_ttl") ?? 0,
+            expireTime: o["expire_time"]?.doubleValue?.clampedTime,
+            explicitMaxTTL: o["explicit_max_ttl"]?.storedSeconds("token explicit_max_ttl") ?? 0,
+            period: o["period"]?.storedSeconds("token period") ?? 0,
+            maxTTL: o["max_ttl"]?.storedSeconds("token max_ttl") ?? 0,
+            path: o["path"]?.stringValue ?? "",
+            renewable: o["renewable"]?.boolValue ?? false,
+            type: o["type"]?.stringValue == "batch" ? .batch : .service,
+            roleName: o["role_name"]?.stringValue ?? "",
+            cubbyholeID: o["cubbyhole_id"]?.stringValue,
+            boundCIDRs: o["bound_cidrs"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            lastRenewal: o["last_renewal"]?.doubleValue
+        ))
     }
 
     init(
@@ -107,25 +212,12 @@ struct TokenRecord: Sendable, Equatable, StoredRecord {
         maxTTL: Int64, path: String, renewable: Bool, type: TokenEntry.Kind, roleName: String, cubbyholeID: String?,
         boundCIDRs: [String]
     ) {
-        self.idHash = idHash
-        self.accessor = accessor
-        self.parentHash = parentHash
-        self.policies = policies
-        self.meta = meta
-        self.displayName = displayName
-        self.numUses = numUses
-        self.creationTime = creationTime
-        self.creationTTL = creationTTL
-        self.expireTime = expireTime
-        self.explicitMaxTTL = explicitMaxTTL
-        self.period = period
-        self.maxTTL = maxTTL
-        self.path = path
-        self.renewable = renewable
-        self.type = type
-        self.roleName = roleName
-        self.cubbyholeID = cubbyholeID
-        self.boundCIDRs = boundCIDRs
+        box = Box(Fields(
+            idHash: idHash, accessor: accessor, parentHash: parentHash, policies: policies, meta: meta, displayName: displayName,
+            numUses: numUses, creationTime: creationTime, creationTTL: creationTTL, expireTime: expireTime,
+            explicitMaxTTL: explicitMaxTTL, period: period, maxTTL: maxTTL, path: path, renewable: renewable, type: type,
+            roleName: roleName, cubbyholeID: cubbyholeID, boundCIDRs: boundCIDRs, lastRenewal: nil
+        ))
     }
 
     /// The `data` of a token lookup, as Vault shapes it.
