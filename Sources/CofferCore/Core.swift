@@ -46,15 +46,35 @@ public struct InitResult: Sendable {
 /// (token ▸ ACL ▸ audit ▸ route ▸ lease ▸ wrap ▸ audit). Transport-free: the HTTP adapter turns
 /// requests into `LogicalRequest`s and renders what comes back.
 public final class Core: Sendable {
-    /// Everything that exists only while unsealed, swapped as a whole.
-    struct Active: Sendable {
-        var router: Router
-        var tokens: TokenStore
-        var policies: PolicyStore
-        var leases: ExpirationManager
-        var audit: AuditBroker
-        var clusterID: String
-        var periodic: PeriodicRunner
+    /// Everything that exists only while unsealed, swapped as a whole. A class: every request
+    /// takes the current one, and a struct's copy retained and released each of its members on
+    /// counts that all request threads share.
+    final class Active: Sendable {
+        let router: Router
+        let tokens: TokenStore
+        let policies: PolicyStore
+        let leases: ExpirationManager
+        let audit: AuditBroker
+        let clusterID: String
+        let periodic: PeriodicRunner
+
+        init(
+            router: Router, tokens: TokenStore, policies: PolicyStore, leases: ExpirationManager, audit: AuditBroker,
+            clusterID: String, periodic: PeriodicRunner
+        ) {
+            self.router = router
+            self.tokens = tokens
+            self.policies = policies
+            self.leases = leases
+            self.audit = audit
+            self.clusterID = clusterID
+            self.periodic = periodic
+        }
+
+        /// The same state over another mount table.
+        func with(router: Router) -> Active {
+            Active(router: router, tokens: tokens, policies: policies, leases: leases, audit: audit, clusterID: clusterID, periodic: periodic)
+        }
     }
 
     let physical: any PhysicalStorage

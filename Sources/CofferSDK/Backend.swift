@@ -48,24 +48,24 @@ public typealias Handler = @Sendable (HandlerContext) async throws -> LogicalRes
 public typealias ExistenceCheck = @Sendable (HandlerContext) async throws -> Bool
 
 /// One route of a backend: a pattern, typed fields, and a handler per operation.
-public struct PathSpec: Sendable {
+public final class PathSpec: Sendable {
     /// The route.
-    public var pattern: PathPattern
+    public let pattern: PathPattern
     /// Declared fields.
-    public var fields: [String: FieldSpec]
+    public let fields: [String: FieldSpec]
     /// Handlers by operation.
-    public var handlers: [Operation: Handler]
+    public let handlers: [Operation: Handler]
     /// Create-versus-update decision for writes; without it every write is an update.
-    public var existenceCheck: ExistenceCheck?
+    public let existenceCheck: ExistenceCheck?
     /// True where any key is a valid field (KV v1, cubbyhole): no unknown-field warnings.
-    public var acceptsAnyField: Bool
+    public let acceptsAnyField: Bool
     /// One line of help.
-    public var help: String
+    public let help: String
     /// Operations that change nothing and create nothing (a plain read): with audit devices
     /// enabled, their request entry is written together with the response entry, in one
     /// append, before the answer leaves. Any other operation's request entry is written before
     /// its handler runs.
-    public var withoutEffects: Set<Operation>
+    public let withoutEffects: Set<Operation>
 
     /// Declares a route.
     public init(
@@ -79,6 +79,21 @@ public struct PathSpec: Sendable {
         self.acceptsAnyField = acceptsAnyField
         self.help = help
         self.withoutEffects = withoutEffects
+    }
+
+    private init(copying spec: PathSpec, handlers: [Operation: Handler], existenceCheck: ExistenceCheck?) {
+        pattern = spec.pattern
+        fields = spec.fields
+        self.handlers = handlers
+        self.existenceCheck = existenceCheck
+        acceptsAnyField = spec.acceptsAnyField
+        help = spec.help
+        withoutEffects = spec.withoutEffects
+    }
+
+    /// The same route with other handlers and existence check (a backend that wraps each).
+    public func with(handlers: [Operation: Handler], existenceCheck: ExistenceCheck?) -> PathSpec {
+        PathSpec(copying: self, handlers: handlers, existenceCheck: existenceCheck)
     }
 }
 

@@ -178,7 +178,7 @@ extension Core {
     private func commit(_ entries: [MountEntry]) async throws {
         let router = try buildRouter(entries)
         try await MountTable.save(entries, to: barrier)
-        active.withLock { $0?.router = router }
+        active.withLock { $0 = $0?.with(router: router) }
     }
 
     private static func ttls(_ config: JSONObject) throws(CofferError) -> (Int64, Int64) {
