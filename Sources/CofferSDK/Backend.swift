@@ -48,52 +48,81 @@ public typealias Handler = @Sendable (HandlerContext) async throws -> LogicalRes
 public typealias ExistenceCheck = @Sendable (HandlerContext) async throws -> Bool
 
 /// One route of a backend: a pattern, typed fields, and a handler per operation.
-public final class PathSpec: Sendable {
+public struct PathSpec: Sendable {
+    /// The members, in one box: routing hands every request its matched route, and a copy of
+    /// seven members retained and released each of them on counts all request threads share.
+    /// A change makes a fresh box, so a route stays a value.
+    private struct Members: Sendable {
+        var pattern: PathPattern
+        var fields: [String: FieldSpec]
+        var handlers: [Operation: Handler]
+        var existenceCheck: ExistenceCheck?
+        var acceptsAnyField: Bool
+        var help: String
+        var withoutEffects: Set<Operation>
+    }
+
+    private final class Box: Sendable {
+        let members: Members
+        init(_ members: Members) { self.members = members }
+    }
+
+    private var box: Box
+
+    private mutating func change(_ apply: (inout Members) -> Void) {
+        var members = box.members
+        apply(&members)
+        box = Box(members)
+    }
+
     /// The route.
-    public let pattern: PathPattern
+    public var pattern: PathPattern {
+        get { box.members.pattern }
+        set { change { $0.pattern = newValue } }
+    }
     /// Declared fields.
-    public let fields: [String: FieldSpec]
+    public var fields: [String: FieldSpec] {
+        get { box.members.fields }
+        set { change { $0.fields = newValue } }
+    }
     /// Handlers by operation.
-    public let handlers: [Operation: Handler]
+    public var handlers: [Operation: Handler] {
+        get { box.members.handlers }
+        set { change { $0.handlers = newValue } }
+    }
     /// Create-versus-update decision for writes; without it every write is an update.
-    public let existenceCheck: ExistenceCheck?
+    public var existenceCheck: ExistenceCheck? {
+        get { box.members.existenceCheck }
+        set { change { $0.existenceCheck = newValue } }
+    }
     /// True where any key is a valid field (KV v1, cubbyhole): no unknown-field warnings.
-    public let acceptsAnyField: Bool
+    public var acceptsAnyField: Bool {
+        get { box.members.acceptsAnyField }
+        set { change { $0.acceptsAnyField = newValue } }
+    }
     /// One line of help.
-    public let help: String
+    public var help: String {
+        get { box.members.help }
+        set { change { $0.help = newValue } }
+    }
     /// Operations that change nothing and create nothing (a plain read): with audit devices
     /// enabled, their request entry is written together with the response entry, in one
     /// append, before the answer leaves. Any other operation's request entry is written before
     /// its handler runs.
-    public let withoutEffects: Set<Operation>
+    public var withoutEffects: Set<Operation> {
+        get { box.members.withoutEffects }
+        set { change { $0.withoutEffects = newValue } }
+    }
 
     /// Declares a route.
     public init(
         _ pattern: String, fields: [String: FieldSpec] = [:], acceptsAnyField: Bool = false,
         existenceCheck: ExistenceCheck? = nil, help: String = "", withoutEffects: Set<Operation> = [], handlers: [Operation: Handler]
     ) {
-        self.pattern = PathPattern(pattern)
-        self.fields = fields
-        self.handlers = handlers
-        self.existenceCheck = existenceCheck
-        self.acceptsAnyField = acceptsAnyField
-        self.help = help
-        self.withoutEffects = withoutEffects
-    }
-
-    private init(copying spec: PathSpec, handlers: [Operation: Handler], existenceCheck: ExistenceCheck?) {
-        pattern = spec.pattern
-        fields = spec.fields
-        self.handlers = handlers
-        self.existenceCheck = existenceCheck
-        acceptsAnyField = spec.acceptsAnyField
-        help = spec.help
-        withoutEffects = spec.withoutEffects
-    }
-
-    /// The same route with other handlers and existence check (a backend that wraps each).
-    public func with(handlers: [Operation: Handler], existenceCheck: ExistenceCheck?) -> PathSpec {
-        PathSpec(copying: self, handlers: handlers, existenceCheck: existenceCheck)
+        box = Box(Members(
+            pattern: PathPattern(pattern), fields: fields, handlers: handlers, existenceCheck: existenceCheck,
+            acceptsAnyField: acceptsAnyField, help: help, withoutEffects: withoutEffects
+        ))
     }
 }
 

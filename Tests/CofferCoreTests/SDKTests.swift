@@ -19,6 +19,25 @@ struct SDKTests {
         }
     }
 
+    @Test("a path spec is a value: changing a copy leaves the original as it was")
+    func pathSpecCopies() async throws {
+        let original = PathSpec(
+            "role/:name", fields: ["ttl": FieldSpec(.duration)], help: "a role", withoutEffects: [.read],
+            handlers: [.read: { _ in LogicalResponse(data: ["from": "original"]) }]
+        )
+        var changed = original
+        changed.handlers[.read] = { _ in LogicalResponse(data: ["from": "copy"]) }
+        changed.handlers[.delete] = { _ in nil }
+        changed.help = "another"
+        changed.withoutEffects.insert(.list)
+        changed.fields["ttl"] = nil
+        changed.existenceCheck = { _ in true }
+        #expect(original.help == "a role" && original.withoutEffects == [.read] && original.fields["ttl"] != nil)
+        #expect(original.existenceCheck == nil && original.handlers.count == 1)
+        #expect(changed.help == "another" && changed.withoutEffects == [.read, .list] && changed.fields.isEmpty)
+        #expect(original.pattern.match("role/ci") == ["name": "ci"] && changed.pattern.match("role/ci") == ["name": "ci"])
+    }
+
     @Test("path patterns capture segments and the rest")
     func patterns() {
         let role = PathPattern("role/:name/secret-id")

@@ -39,15 +39,15 @@ public struct TransitBackend: Backend {
 
     public var paths: [PathSpec] {
         let cache = self.cache
-        return routes.map { spec -> PathSpec in
-            let handlers: [Operation: Handler] = spec.handlers.mapValues { handler -> Handler in
+        return routes.map { spec in
+            var wrapped = spec
+            wrapped.handlers = spec.handlers.mapValues { handler in
                 { ctx in try await TransitKeyCache.$current.withValue(cache) { try await handler(ctx) } }
             }
-            var check: ExistenceCheck?
-            if let existing = spec.existenceCheck {
-                check = { ctx in try await TransitKeyCache.$current.withValue(cache) { try await existing(ctx) } }
+            if let check = spec.existenceCheck {
+                wrapped.existenceCheck = { ctx in try await TransitKeyCache.$current.withValue(cache) { try await check(ctx) } }
             }
-            return spec.with(handlers: handlers, existenceCheck: check)
+            return wrapped
         }
     }
 
