@@ -49,9 +49,7 @@ public typealias ExistenceCheck = @Sendable (HandlerContext) async throws -> Boo
 
 /// One route of a backend: a pattern, typed fields, and a handler per operation.
 public struct PathSpec: Sendable {
-    /// The members, in one box: routing hands every request its matched route, and a copy of
-    /// seven members retained and released each of them on counts all request threads share.
-    /// A change makes a fresh box, so a route stays a value.
+    /// Shared (`SharedValue`): routing hands every request its matched route.
     private struct Members: Sendable {
         var pattern: PathPattern
         var fields: [String: FieldSpec]
@@ -62,56 +60,45 @@ public struct PathSpec: Sendable {
         var withoutEffects: Set<Operation>
     }
 
-    private final class Box: Sendable {
-        let members: Members
-        init(_ members: Members) { self.members = members }
-    }
-
-    private var box: Box
-
-    private mutating func change(_ apply: (inout Members) -> Void) {
-        var members = box.members
-        apply(&members)
-        box = Box(members)
-    }
+    private var members: SharedValue<Members>
 
     /// The route.
     public var pattern: PathPattern {
-        get { box.members.pattern }
-        set { change { $0.pattern = newValue } }
+        get { members.value.pattern }
+        set { members.change { $0.pattern = newValue } }
     }
     /// Declared fields.
     public var fields: [String: FieldSpec] {
-        get { box.members.fields }
-        set { change { $0.fields = newValue } }
+        get { members.value.fields }
+        set { members.change { $0.fields = newValue } }
     }
     /// Handlers by operation.
     public var handlers: [Operation: Handler] {
-        get { box.members.handlers }
-        set { change { $0.handlers = newValue } }
+        get { members.value.handlers }
+        set { members.change { $0.handlers = newValue } }
     }
     /// Create-versus-update decision for writes; without it every write is an update.
     public var existenceCheck: ExistenceCheck? {
-        get { box.members.existenceCheck }
-        set { change { $0.existenceCheck = newValue } }
+        get { members.value.existenceCheck }
+        set { members.change { $0.existenceCheck = newValue } }
     }
     /// True where any key is a valid field (KV v1, cubbyhole): no unknown-field warnings.
     public var acceptsAnyField: Bool {
-        get { box.members.acceptsAnyField }
-        set { change { $0.acceptsAnyField = newValue } }
+        get { members.value.acceptsAnyField }
+        set { members.change { $0.acceptsAnyField = newValue } }
     }
     /// One line of help.
     public var help: String {
-        get { box.members.help }
-        set { change { $0.help = newValue } }
+        get { members.value.help }
+        set { members.change { $0.help = newValue } }
     }
     /// Operations that change nothing and create nothing (a plain read): with audit devices
     /// enabled, their request entry is written together with the response entry, in one
     /// append, before the answer leaves. Any other operation's request entry is written before
     /// its handler runs.
     public var withoutEffects: Set<Operation> {
-        get { box.members.withoutEffects }
-        set { change { $0.withoutEffects = newValue } }
+        get { members.value.withoutEffects }
+        set { members.change { $0.withoutEffects = newValue } }
     }
 
     /// Declares a route.
@@ -119,7 +106,7 @@ public struct PathSpec: Sendable {
         _ pattern: String, fields: [String: FieldSpec] = [:], acceptsAnyField: Bool = false,
         existenceCheck: ExistenceCheck? = nil, help: String = "", withoutEffects: Set<Operation> = [], handlers: [Operation: Handler]
     ) {
-        box = Box(Members(
+        members = SharedValue(Members(
             pattern: PathPattern(pattern), fields: fields, handlers: handlers, existenceCheck: existenceCheck,
             acceptsAnyField: acceptsAnyField, help: help, withoutEffects: withoutEffects
         ))

@@ -3,10 +3,9 @@ import CofferSDK
 /// Everything the token store keeps about one token. Service tokens are stored under the
 /// salted hash of their id; batch tokens carry this record inside themselves, sealed.
 struct TokenRecord: Sendable, Equatable, StoredRecord {
-    /// The stored members. A record is copied many times per request (the cache, the lookup,
-    /// the request pipeline, the audit trail), and every request shares the cached record of its
-    /// token: as a struct of a dozen strings and arrays each copy retained and released every one
-    /// of them, on counters that both request threads wrote. Boxed, a copy is one retain.
+    /// The stored members, shared (`SharedValue`): a record is copied many times per request (the
+    /// cache, the lookup, the pipeline, the audit trail), and every request of a token shares
+    /// its cached record.
     private struct Fields: Sendable, Equatable {
         var idHash: String
         var accessor: String
@@ -30,106 +29,94 @@ struct TokenRecord: Sendable, Equatable, StoredRecord {
         var lastRenewal: Double?
     }
 
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
+    private var fields: SharedValue<Fields>
 
-    private var box: Box
-
-    /// Changes one member: a fresh box, since others may share this one.
-    private mutating func change(_ apply: (inout Fields) -> Void) {
-        var fields = box.fields
-        apply(&fields)
-        box = Box(fields)
-    }
-
-    static func == (lhs: TokenRecord, rhs: TokenRecord) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+    static func == (lhs: TokenRecord, rhs: TokenRecord) -> Bool { lhs.fields.isIdentical(to: rhs.fields) || lhs.fields.value == rhs.fields.value }
 
     var idHash: String {
-        get { box.fields.idHash }
-        set { change { $0.idHash = newValue } }
+        get { fields.value.idHash }
+        set { fields.change { $0.idHash = newValue } }
     }
     var accessor: String {
-        get { box.fields.accessor }
-        set { change { $0.accessor = newValue } }
+        get { fields.value.accessor }
+        set { fields.change { $0.accessor = newValue } }
     }
     var parentHash: String? {
-        get { box.fields.parentHash }
-        set { change { $0.parentHash = newValue } }
+        get { fields.value.parentHash }
+        set { fields.change { $0.parentHash = newValue } }
     }
     var policies: [String] {
-        get { box.fields.policies }
-        set { change { $0.policies = newValue } }
+        get { fields.value.policies }
+        set { fields.change { $0.policies = newValue } }
     }
     var meta: [String: String] {
-        get { box.fields.meta }
-        set { change { $0.meta = newValue } }
+        get { fields.value.meta }
+        set { fields.change { $0.meta = newValue } }
     }
     var displayName: String {
-        get { box.fields.displayName }
-        set { change { $0.displayName = newValue } }
+        get { fields.value.displayName }
+        set { fields.change { $0.displayName = newValue } }
     }
     /// Uses left; 0 means unlimited.
     var numUses: Int64 {
-        get { box.fields.numUses }
-        set { change { $0.numUses = newValue } }
+        get { fields.value.numUses }
+        set { fields.change { $0.numUses = newValue } }
     }
     /// True when each request made with the token spends one of a limited number of uses.
     var spendsUses: Bool { numUses > 0 && type == .service }
     var creationTime: Double {
-        get { box.fields.creationTime }
-        set { change { $0.creationTime = newValue } }
+        get { fields.value.creationTime }
+        set { fields.change { $0.creationTime = newValue } }
     }
     var creationTTL: Int64 {
-        get { box.fields.creationTTL }
-        set { change { $0.creationTTL = newValue } }
+        get { fields.value.creationTTL }
+        set { fields.change { $0.creationTTL = newValue } }
     }
     /// Absolute expiry; nil never expires.
     var expireTime: Double? {
-        get { box.fields.expireTime }
-        set { change { $0.expireTime = newValue } }
+        get { fields.value.expireTime }
+        set { fields.change { $0.expireTime = newValue } }
     }
     var explicitMaxTTL: Int64 {
-        get { box.fields.explicitMaxTTL }
-        set { change { $0.explicitMaxTTL = newValue } }
+        get { fields.value.explicitMaxTTL }
+        set { fields.change { $0.explicitMaxTTL = newValue } }
     }
     var period: Int64 {
-        get { box.fields.period }
-        set { change { $0.period = newValue } }
+        get { fields.value.period }
+        set { fields.change { $0.period = newValue } }
     }
     /// The longest life renewals may reach, from creation (mount or system max); 0 for none.
     var maxTTL: Int64 {
-        get { box.fields.maxTTL }
-        set { change { $0.maxTTL = newValue } }
+        get { fields.value.maxTTL }
+        set { fields.change { $0.maxTTL = newValue } }
     }
     var path: String {
-        get { box.fields.path }
-        set { change { $0.path = newValue } }
+        get { fields.value.path }
+        set { fields.change { $0.path = newValue } }
     }
     var renewable: Bool {
-        get { box.fields.renewable }
-        set { change { $0.renewable = newValue } }
+        get { fields.value.renewable }
+        set { fields.change { $0.renewable = newValue } }
     }
     var type: TokenEntry.Kind {
-        get { box.fields.type }
-        set { change { $0.type = newValue } }
+        get { fields.value.type }
+        set { fields.change { $0.type = newValue } }
     }
     var roleName: String {
-        get { box.fields.roleName }
-        set { change { $0.roleName = newValue } }
+        get { fields.value.roleName }
+        set { fields.change { $0.roleName = newValue } }
     }
     var cubbyholeID: String? {
-        get { box.fields.cubbyholeID }
-        set { change { $0.cubbyholeID = newValue } }
+        get { fields.value.cubbyholeID }
+        set { fields.change { $0.cubbyholeID = newValue } }
     }
     var boundCIDRs: [String] {
-        get { box.fields.boundCIDRs }
-        set { change { $0.boundCIDRs = newValue } }
+        get { fields.value.boundCIDRs }
+        set { fields.change { $0.boundCIDRs = newValue } }
     }
     var lastRenewal: Double? {
-        get { box.fields.lastRenewal }
-        set { change { $0.lastRenewal = newValue } }
+        get { fields.value.lastRenewal }
+        set { fields.change { $0.lastRenewal = newValue } }
     }
 
     var isOrphan: Bool { parentHash == nil }
@@ -182,7 +169,7 @@ struct TokenRecord: Sendable, Equatable, StoredRecord {
 
     init?(json: JSONValue) {
         guard let o = json.objectValue, let idHash = o["id_hash"]?.stringValue else { return nil }
-        box = Box(Fields(
+        fields = SharedValue(Fields(
             idHash: idHash,
             accessor: o["accessor"]?.stringValue ?? "",
             parentHash: o["parent_hash"]?.stringValue,
@@ -212,7 +199,7 @@ struct TokenRecord: Sendable, Equatable, StoredRecord {
         maxTTL: Int64, path: String, renewable: Bool, type: TokenEntry.Kind, roleName: String, cubbyholeID: String?,
         boundCIDRs: [String]
     ) {
-        box = Box(Fields(
+        fields = SharedValue(Fields(
             idHash: idHash, accessor: accessor, parentHash: parentHash, policies: policies, meta: meta, displayName: displayName,
             numUses: numUses, creationTime: creationTime, creationTTL: creationTTL, expireTime: expireTime,
             explicitMaxTTL: explicitMaxTTL, period: period, maxTTL: maxTTL, path: path, renewable: renewable, type: type,
