@@ -20,7 +20,7 @@ struct SDKTests {
     }
 
     @Test("a path spec is a value: changing a copy leaves the original as it was")
-    func pathSpecCopies() async throws {
+    func pathSpecCopies() {
         let original = PathSpec(
             "role/:name", fields: ["ttl": FieldSpec(.duration)], help: "a role", withoutEffects: [.read],
             handlers: [.read: { _ in LogicalResponse(data: ["from": "original"]) }]
