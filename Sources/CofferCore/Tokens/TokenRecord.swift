@@ -119,6 +119,15 @@ struct TokenRecord: Sendable, Equatable, StoredRecord {
         set { fields.change { $0.lastRenewal = newValue } }
     }
 
+    /// Gives a new token its names in one change: each member set on its own makes a new box.
+    mutating func name(idHash: String, accessor: String, cubbyholeID: String?) {
+        fields.change {
+            $0.idHash = idHash
+            $0.accessor = accessor
+            $0.cubbyholeID = cubbyholeID
+        }
+    }
+
     var isOrphan: Bool { parentHash == nil }
 
     func isExpired(at now: Double) -> Bool {

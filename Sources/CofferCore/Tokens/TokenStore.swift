@@ -102,9 +102,7 @@ final class TokenStore: Sendable {
     ) async throws -> (String, TokenRecord) {
         var record = template
         if record.type == .batch {
-            record.accessor = ""
-            record.cubbyholeID = nil
-            record.idHash = ""
+            record.name(idHash: "", accessor: "", cubbyholeID: nil)
             let sealed = try barrier.sealBlob(JSONWriter.encode(record.json()), context: Self.batchContext)
             let id = "hvb." + Base64URL.encode(sealed)
             record.idHash = hash(id)
@@ -127,9 +125,7 @@ final class TokenStore: Sendable {
         let random = SecureRandom.base62Strings(3, length: OrderedID.randomLength)
         let time = OrderedID.timePrefix(record.creationTime)
         let id = requestedID ?? ("hvs." + time + random[0])
-        record.idHash = hash(id)
-        record.accessor = time + random[1]
-        record.cubbyholeID = random[2]
+        record.name(idHash: hash(id), accessor: time + random[1], cubbyholeID: random[2])
         var writes: [StorageWrite] = [
             .put("id/" + record.idHash, record.encoded()),
             .put("accessor/" + hash(record.accessor), JSONWriter.encode(sortedMembers: [("accessor", .string(record.accessor)), ("id_hash", .string(record.idHash))])),
