@@ -57,15 +57,13 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            // The members are sorted as pairs: sorting the keys alone and then looking each one
-            // up hashed every key of every object a second time.
             var first = true
-            for member in object.count > 1 ? object.sorted(by: { $0.key < $1.key }) : Array(object) {
+            object.forEachInKeyOrder { key, value in
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                writeString(member.key, into: &out)
+                writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
+                write(value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -98,7 +96,12 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
             magnitude /= 10
         } while magnitude > 0
-        out[start...].reverse()
+        // Swapped in place: reversing the range as a slice copied it into a new array first.
+        var (low, high) = (start, out.count - 1)
+        while low < high {
+            out.swapAt(low, high)
+            (low, high) = (low + 1, high - 1)
+        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -16,4 +16,21 @@ struct JSONWriterLiteralTests {
         }
         #expect(JSONWriter.string([.null, .bool(true), .bool(false), ["k": .null]]) == #"[null,true,false,{"k":null}]"#)
     }
+
+    @Test("objects list their members in String order, from none to more than fit a stack buffer")
+    func membersInKeyOrder() {
+        let keys = ["b", "a", "Z", "é", "e\u{301}x", "aa", "a\u{0}", "10", "9", "", "ß", "zz", "💥", "lease_id", "lease_duration"]
+        for count in [0, 1, 2, 3, 15, 21, 64, 300] {
+            var object = JSONObject()
+            for n in 0..<count { object[n < keys.count ? keys[n] : "key-\(n * 7919 % 1000)-\(n)"] = .int(Int64(n)) }
+            var seen: [String] = []
+            object.forEachInKeyOrder { key, value in
+                seen.append(key)
+                #expect(value == object[key])
+            }
+            #expect(seen == object.keys.sorted())
+            let expected = "{" + object.keys.sorted().map { JSONWriter.string(.string($0)) + ":" + JSONWriter.string(object[$0]!) }.joined(separator: ",") + "}"
+            #expect(JSONWriter.string(.object(object)) == expected)
+        }
+    }
 }

@@ -103,8 +103,7 @@ struct AuditJSON {
         comma()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
-        // Sorted as pairs: sorting the keys and looking each up again hashed every key twice.
-        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+        object.forEachInKeyOrder { name, value in
             comma()
             JSONWriter.write(.string(name), into: &bytes)
             bytes.append(UInt8(ascii: ":"))
