@@ -30,7 +30,7 @@ extension Core {
     /// The request entry, timed (`vault.audit.log_request`) and its failures counted.
     private func auditRequest(_ request: LogicalRequest, trail: AuditTrail, error: String?, state: Active) async throws {
         do {
-            let entry = auditRequestEntry(request, trail: trail, error: error, time: Timestamp.rfc3339(trail.requestDeferredAt ?? now))
+            let entry = auditRequestEntry(request, trail: trail, error: error, time: trail.requestDeferredAt ?? now)
             try await telemetry.auditLogRequest.time { try await state.audit.log([entry]) }
             trail.markLogged()
         } catch {
@@ -43,12 +43,9 @@ extension Core {
     /// deferred request entry goes first in the same append, and the time of that append is
     /// recorded as both entries'.
     private func auditResponse(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?, state: Active) async throws {
-        var entries = [AuditEntry]()
         let deferredAt = trail.requestDeferredAt
-        if let deferredAt {
-            entries.append(auditRequestEntry(request, trail: trail, error: nil, time: Timestamp.rfc3339(deferredAt)))
-        }
-        entries.append(auditResponseEntry(request, trail: trail, response: response, error: error))
+        let answer = auditResponseEntry(request, trail: trail, response: response, error: error)
+        let entries = deferredAt.map { [auditRequestEntry(request, trail: trail, error: nil, time: $0), answer] } ?? [answer]
         let started = ContinuousClock.now
         do {
             try await telemetry.auditLogResponse.time { try await state.audit.log(entries) }

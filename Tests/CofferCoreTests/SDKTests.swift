@@ -17,6 +17,9 @@ struct SDKTests {
             let expected = formatter.string(from: Date(timeIntervalSince1970: seconds))
             #expect(Timestamp.rfc3339(seconds) == expected)
         }
+        for seconds in [0, 951_782_400.5, -1e300, 1_764_579_600.123456789] {
+            #expect(Timestamp.quotedRFC3339(seconds) == Array(JSONWriter.string(.string(Timestamp.rfc3339(seconds))).utf8))
+        }
     }
 
     @Test("a path spec is a value: changing a copy leaves the original as it was")

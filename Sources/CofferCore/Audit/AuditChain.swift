@@ -129,7 +129,14 @@ public enum AuditChain {
             line.withUnsafeBytes { key.mac(bytes: UnsafeRawBufferPointer(rebasing: $0[start..<end]), into: digest.baseAddress!) }
             Hex.append(UnsafeBufferPointer(digest), to: &line)
         }
-        let hash = scheme + String(decoding: line[tagStart...], as: UTF8.self)
+        // One allocation: decoding the digits and prefixing the scheme had been two.
+        let hash = line.withUnsafeBufferPointer { bytes in
+            String(unsafeUninitializedCapacity: scheme.utf8.count + bytes.count - tagStart) { text in
+                let prefix = text.initialize(fromContentsOf: scheme.utf8)
+                let digits = UnsafeMutableBufferPointer(rebasing: text[prefix...]).initialize(fromContentsOf: bytes[tagStart...])
+                return prefix + digits
+            }
+        }
         line.append(UInt8(ascii: "\""))
         line.append(UInt8(ascii: "}"))
         return Head(sequence: sequence, hash: hash)

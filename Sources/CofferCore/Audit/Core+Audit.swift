@@ -5,17 +5,11 @@ import Synchronization
 /// (or deferred, to go out with the response entry), who the caller was, and each device's
 /// hashed `auth` and `request` parts, which the response entry repeats.
 final class AuditTrail: Sendable {
-    /// The caller, shared by reference: a token record is a dozen strings and arrays, and each
-    /// entry of each request used to copy it (retaining every one) more than once.
-    final class Caller: Sendable {
-        let record: TokenRecord
-        init(_ record: TokenRecord) { self.record = record }
-    }
-
     private struct State {
         var logged = false
         var deferredAt: Double?
-        var caller: Caller?
+        /// The caller; a copy of its record is one retain (its members are in one box).
+        var caller: TokenRecord?
         var mountType = ""
         /// The first device's parts, and any others' by path: most servers have one device,
         /// and a dictionary per request was an allocation for nothing.
@@ -44,12 +38,11 @@ final class AuditTrail: Sendable {
     var requestLogged: Bool { state.withLock { $0.logged } }
     /// When the request passed its checks, if its request entry waits for the response entry.
     var requestDeferredAt: Double? { state.withLock { $0.deferredAt } }
-    var caller: Caller? { state.withLock { $0.caller } }
+    var caller: TokenRecord? { state.withLock { $0.caller } }
     var mountType: String { state.withLock { $0.mountType } }
 
     func record(caller: TokenRecord?, mountType: String) {
-        let shared = caller.map(Caller.init)
-        state.withLock { $0.caller = shared; $0.mountType = mountType }
+        state.withLock { $0.caller = caller; $0.mountType = mountType }
     }
 
     /// The request entry goes out with the response entry; `time` is the request's.
@@ -93,16 +86,18 @@ struct AuditParts: Sendable {
 }
 
 extension Core {
-    /// The request entry: what was asked, by whom, at `time` (RFC 3339).
-    func auditRequestEntry(_ request: LogicalRequest, trail: AuditTrail, error: String?, time: String) -> AuditEntry {
+    /// The request entry: what was asked, by whom, at `time` (seconds since 1970).
+    func auditRequestEntry(_ request: LogicalRequest, trail: AuditTrail, error: String?, time: Double) -> AuditEntry {
         let caller = trail.caller, mountType = trail.mountType
         return { hasher, config in
             let parts = Self.auditParts(request, caller: caller, mountType: mountType, hasher: hasher, config: config)
             trail.remember(parts, for: config.path)
-            var members = [AuditMember(name: "auth", encoded: parts.auth)]
+            var members = [AuditMember]()
+            members.reserveCapacity(5)
+            members.append(AuditMember(name: "auth", encoded: parts.auth))
             if let error { members.append(AuditMember(name: "error", encoded: JSONWriter.encode(.string(error)))) }
             members.append(AuditMember(name: "request", encoded: parts.request))
-            members.append(AuditMember(name: "time", encoded: JSONWriter.encode(.string(time))))
+            members.append(AuditMember(name: "time", encoded: Timestamp.quotedRFC3339(time)))
             members.append(AuditMember(name: "type", encoded: AuditMember.requestType))
             return members
         }
@@ -111,7 +106,7 @@ extension Core {
     /// The response entry: what was answered; it repeats the request entry's `auth` and
     /// `request` parts (as that entry rendered them on the device, when it did).
     func auditResponseEntry(_ request: LogicalRequest, trail: AuditTrail, response: LogicalResponse?, error: String?) -> AuditEntry {
-        let time = Timestamp.rfc3339(now)
+        let time = now
         let caller = trail.caller, mountType = trail.mountType
         return { hasher, config in
             // The response member, its members in sorted order.
@@ -164,7 +159,7 @@ extension Core {
                 AuditMember(name: "error", encoded: error.map { JSONWriter.encode(.string($0)) } ?? AuditMember.emptyString),
                 AuditMember(name: "request", encoded: parts.request),
                 AuditMember(name: "response", encoded: body.bytes),
-                AuditMember(name: "time", encoded: JSONWriter.encode(.string(time))),
+                AuditMember(name: "time", encoded: Timestamp.quotedRFC3339(time)),
                 AuditMember(name: "type", encoded: AuditMember.responseType),
             ]
         }
@@ -172,18 +167,17 @@ extension Core {
 
     /// An entry's `auth` and `request` parts as one device encodes them.
     static func auditParts(
-        _ request: LogicalRequest, caller: AuditTrail.Caller?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
+        _ request: LogicalRequest, caller: TokenRecord?, mountType: String, hasher: AuditHasher, config: AuditDeviceConfig
     ) -> AuditParts {
         if let caller, !hasher.raw, let token = request.clientToken, !token.isEmpty {
-            let held = hasher.callers.caller(idHash: caller.record.idHash, accessor: caller.record.accessor) {
-                let ids = AuditIDs(request: request, caller: caller.record, hasher: hasher, config: config)
-                return (ids, auditAuth(caller.record, ids: ids, hasher: hasher))
+            let held = hasher.callers.caller(idHash: caller.idHash, accessor: caller.accessor) {
+                let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+                return (ids, auditAuth(caller, ids: ids, hasher: hasher))
             }
             return AuditParts(auth: held.auth, request: auditRequestObject(request, ids: held.ids, mountType: mountType, hasher: hasher))
         }
-        let record = caller?.record
-        let ids = AuditIDs(request: request, caller: record, hasher: hasher, config: config)
-        return AuditParts(auth: auditAuth(record, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
+        let ids = AuditIDs(request: request, caller: caller, hasher: hasher, config: config)
+        return AuditParts(auth: auditAuth(caller, ids: ids, hasher: hasher), request: auditRequestObject(request, ids: ids, mountType: mountType, hasher: hasher))
     }
 
     /// The `auth` member; keys in sorted order.
@@ -217,7 +211,9 @@ extension Core {
 
     /// The `request` member; keys in sorted order.
     static func auditRequestObject(_ request: LogicalRequest, ids: AuditIDs, mountType: String, hasher: AuditHasher) -> [UInt8] {
-        var out = AuditJSON()
+        // Two HMACed ids, the request id, path and address are some 450 bytes before any data:
+        // past AuditJSON's default, which had the buffer grow (a second allocation) every time.
+        var out = AuditJSON(capacity: 1024)
         out.open()
         out.key("client_token")
         out.string(ids.token)
