@@ -67,6 +67,8 @@ public enum Timestamp {
             if nanos != 0 {
                 put(UInt8(ascii: "."))
                 digits(Int64(nanos), 9)
+                // Go's RFC3339Nano, which Vault's JSON uses, drops the fraction's trailing zeros.
+                while buffer[count - 1] == UInt8(ascii: "0") { count -= 1 }
             }
             put(UInt8(ascii: "Z"))
             return body(UnsafeBufferPointer(rebasing: buffer[..<count]))

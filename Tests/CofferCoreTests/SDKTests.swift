@@ -7,7 +7,11 @@ struct SDKTests {
     @Test("timestamps match Foundation's UTC calendar, with nanoseconds when there are any")
     func timestamps() {
         #expect(Timestamp.rfc3339(0) == "1970-01-01T00:00:00Z")
-        #expect(Timestamp.rfc3339(951_782_400.5) == "2000-02-29T00:00:00.500000000Z")
+        // Trailing zeros of the fraction are dropped, as Go's RFC3339Nano (and so Vault) does.
+        #expect(Timestamp.rfc3339(951_782_400.5) == "2000-02-29T00:00:00.5Z")
+        #expect(Timestamp.rfc3339(951_782_400.25) == "2000-02-29T00:00:00.25Z")
+        #expect(Timestamp.rfc3339(951_782_400.001953125) == "2000-02-29T00:00:00.001953125Z")
+        #expect(Timestamp.rfc3339(-0.5) == "1969-12-31T23:59:59.5Z")
         #expect(Timestamp.rfc3339(1_700_000_000) == "2023-11-14T22:13:20Z")
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
